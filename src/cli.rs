@@ -1,0 +1,564 @@
+//! The init's command line, parsed without allocating:
+//! `pidone [OPTIONS] [--] PROGRAM [ARGS...]`.
+//!
+//! Option names are tini's where tini has one, so that pidone can stand in
+//! for Docker's `docker-init` and podman's catatonit. Parsing stops at the
+//! first argument that is not an option, as getopt does with a leading `+`,
+//! so `pidone sh -c 'exit 3'` needs no `--`.
+
+use crate::signal::{Signal, parse_decimal};
+
+/// The one-line usage, printed after every usage error.
+pub const USAGE: &str = "usage: pidone [-hsgvwP] [-e CODE] [-p SIGNAL] [-r FROM:TO] [--grace SECONDS] [--] PROGRAM [ARGS...]\n";
+
+/// What `-h` prints.
+pub const HELP: &str = "\
+usage: pidone [OPTIONS] [--] PROGRAM [ARGS...]
+       pidone -P [OPTIONS]
+
+Runs PROGRAM as its child, forwards signals to it, reaps every zombie, and
+exits with PROGRAM's status (128+N when signal N killed it).
+
+  -h, --help         print this help and exit
+      --version      print the version, in the form Docker reads, and exit
+  -s                 become a child subreaper (automatic when not PID 1)
+  -g                 send signals to the child's process group, not just to it
+  -e CODE            exit 0 when the child exits with CODE (0-255; repeatable)
+  -p SIGNAL          ask for SIGNAL when pidone's parent dies (PR_SET_PDEATHSIG)
+                     and forward it like any other
+  -r FROM:TO         forward signal FROM as signal TO; TO=0 drops it (repeatable)
+  -v                 more messages on stderr (repeatable)
+  -w                 warn on stderr for every zombie reaped besides the child
+  -P                 pause: run no program, reap forever, exit 0 on TERM or INT
+      --grace SECONDS  when the child exits, send TERM to every process left,
+                     wait up to SECONDS for them, then KILL the rest
+
+Signals: TERM, SIGTERM, 15, RTMIN+3, SIGRTMAX-2, ...
+Environment: TINI_SUBREAPER (-s), TINI_KILL_PROCESS_GROUP (-g),
+TINI_VERBOSITY=N (the starting verbosity: 0 quiet, 1 warnings, the default).
+Exit codes: PROGRAM's; 1 usage error; 125 pidone could not start PROGRAM;
+126 PROGRAM cannot be executed; 127 PROGRAM not found.
+";
+
+/// The longest value a `-r` table can hold: signals 1 to 64.
+const SIGNALS: usize = 65;
+
+/// What the command line asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Run a program (or pause) with these options.
+    Run(Options),
+    /// `-h`/`--help`: print [`HELP`] on stdout and exit 0.
+    Help,
+    /// `--version`: print the version on stdout and exit 0.
+    Version,
+}
+
+/// The options of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// `-s`, or `TINI_SUBREAPER` set: become a child subreaper.
+    pub subreaper: bool,
+    /// `-g`, or `TINI_KILL_PROCESS_GROUP` set: forward signals to the
+    /// child's process group.
+    pub kill_group: bool,
+    /// `-e CODE`: child exit codes that count as success.
+    pub success_codes: ExitCodes,
+    /// `-p SIGNAL`: the parent-death signal.
+    pub parent_death: Option<Signal>,
+    /// 0 fatal errors only, 1 warnings (the default), 2 and up more.
+    pub verbosity: u8,
+    /// `-w`: warn for every reaped zombie that is not the main child.
+    pub warn_zombies: bool,
+    /// `-r FROM:TO`: how signals are rewritten before forwarding.
+    pub rewrites: Rewrites,
+    /// `-P`: no program; reap until TERM or INT.
+    pub pause: bool,
+    /// `--grace SECONDS`: how long leftovers get between TERM and KILL.
+    pub grace: Option<u32>,
+    /// Where PROGRAM is among the arguments given to [`parse`] (which do not
+    /// include pidone's own name); with `-P`, their count.
+    pub program: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            subreaper: false,
+            kill_group: false,
+            success_codes: ExitCodes::NONE,
+            parent_death: None,
+            verbosity: 1,
+            warn_zombies: false,
+            rewrites: Rewrites::IDENTITY,
+            pause: false,
+            grace: None,
+            program: 0,
+        }
+    }
+}
+
+/// A set of exit codes 0 to 255.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ExitCodes([u64; 4]);
+
+impl ExitCodes {
+    /// No code.
+    pub const NONE: ExitCodes = ExitCodes([0; 4]);
+
+    /// The set with `code` added.
+    pub const fn with(mut self, code: u8) -> ExitCodes {
+        self.0[(code / 64) as usize] |= 1 << (code % 64);
+        self
+    }
+
+    /// Whether `code` is in the set.
+    pub const fn contains(self, code: u8) -> bool {
+        self.0[(code / 64) as usize] & 1 << (code % 64) != 0
+    }
+}
+
+/// The signal each signal is forwarded as (`-r`), or none.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Rewrites([u8; SIGNALS]);
+
+impl Rewrites {
+    /// Every signal forwarded as itself.
+    pub const IDENTITY: Rewrites = {
+        let mut table = [0; SIGNALS];
+        let mut n = 0;
+        while n < SIGNALS {
+            table[n] = n as u8;
+            n += 1;
+        }
+        Rewrites(table)
+    };
+
+    /// Forward `from` as `to`, or drop it when `to` is `None`.
+    pub fn set(&mut self, from: Signal, to: Option<Signal>) {
+        if let Some(slot) = self.0.get_mut(from.as_raw() as usize) {
+            *slot = to.map_or(0, |to| to.as_raw() as u8);
+        }
+    }
+
+    /// What `signal` is forwarded as; `None`: it is dropped.
+    pub fn apply(&self, signal: Signal) -> Option<Signal> {
+        self.0
+            .get(signal.as_raw() as usize)
+            .and_then(|&to| Signal::from_raw(i32::from(to)))
+    }
+}
+
+/// A command line pidone cannot run. Its [`UsageError::message`] names the
+/// problem; pidone prints it and [`USAGE`], and exits 1, as tini, dumb-init
+/// and catatonit do.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum UsageError<'a> {
+    /// A long option pidone does not have.
+    UnknownOption(&'a [u8]),
+    /// A one-letter option pidone does not have.
+    UnknownFlag(u8),
+    /// An option that takes a value came last.
+    MissingValue(&'static str),
+    /// `-e` with something other than 0 to 255.
+    BadExitCode(&'a [u8]),
+    /// `-p` or `-r` with something that names no signal.
+    BadSignal(&'a [u8]),
+    /// `-r` with no `:` between two signals.
+    BadRewrite(&'a [u8]),
+    /// `--grace` with something other than a whole number of seconds.
+    BadGrace(&'a [u8]),
+    /// No PROGRAM, and no `-P`.
+    NoProgram,
+    /// `-P` and a PROGRAM: pause mode runs nothing.
+    PauseWithProgram,
+}
+
+impl UsageError<'_> {
+    /// One line, `pidone: ...\n`, saying what is wrong.
+    pub fn message(&self) -> Message {
+        let mut m = Message::new();
+        m.push(b"pidone: ");
+        match *self {
+            UsageError::UnknownOption(option) => {
+                m.push(b"unknown option '").push_quoted(option).push(b"'")
+            }
+            UsageError::UnknownFlag(flag) => m.push(b"unknown option '-").push(&[flag]).push(b"'"),
+            UsageError::MissingValue(option) => m
+                .push(b"option ")
+                .push(option.as_bytes())
+                .push(b" needs a value"),
+            UsageError::BadExitCode(code) => m
+                .push(b"-e: '")
+                .push_quoted(code)
+                .push(b"' is not an exit code from 0 to 255"),
+            UsageError::BadSignal(signal) => {
+                m.push(b"'").push_quoted(signal).push(b"' is not a signal")
+            }
+            UsageError::BadRewrite(rewrite) => m
+                .push(b"-r: '")
+                .push_quoted(rewrite)
+                .push(b"' is not FROM:TO (two signals, TO may be 0)"),
+            UsageError::BadGrace(grace) => m
+                .push(b"--grace: '")
+                .push_quoted(grace)
+                .push(b"' is not a whole number of seconds"),
+            UsageError::NoProgram => m.push(b"no program to run (or -P to pause)"),
+            UsageError::PauseWithProgram => m.push(b"-P runs no program, but one was given"),
+        };
+        m.push(b"\n");
+        m
+    }
+}
+
+/// Parses the arguments after pidone's own name, and the environment
+/// (`NAME=VALUE` entries) for tini's variables.
+pub fn parse<'a>(
+    args: impl IntoIterator<Item = &'a [u8]>,
+    env: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Command, UsageError<'a>> {
+    let mut options = Options::default();
+    for entry in env {
+        if entry.starts_with(b"TINI_SUBREAPER=") {
+            options.subreaper = true;
+        } else if entry.starts_with(b"TINI_KILL_PROCESS_GROUP=") {
+            options.kill_group = true;
+        } else if let Some(value) = entry.strip_prefix(b"TINI_VERBOSITY=") {
+            options.verbosity = leading_number(value);
+        }
+    }
+
+    let mut args = args.into_iter();
+    let mut index = 0;
+    let mut program = None;
+    while let Some(arg) = args.next() {
+        index += 1;
+        if let Some(rest) = arg.strip_prefix(b"--grace") {
+            let value = match rest {
+                [] => {
+                    index += 1;
+                    args.next().ok_or(UsageError::MissingValue("--grace"))?
+                }
+                [b'=', value @ ..] => value,
+                _ => return Err(UsageError::UnknownOption(arg)),
+            };
+            options.grace = Some(parse_seconds(value).ok_or(UsageError::BadGrace(value))?);
+            continue;
+        }
+        match arg {
+            b"--" => {
+                program = args.next().map(|_| index);
+                break;
+            }
+            b"--help" => return Ok(Command::Help),
+            b"--version" => return Ok(Command::Version),
+            [b'-', b'-', ..] => return Err(UsageError::UnknownOption(arg)),
+            [b'-', cluster @ ..] if !cluster.is_empty() => {
+                // getopt's clusters: `-sg`, `-e3`, `-vvv`, `-sge 3`.
+                let mut rest = cluster;
+                while let [flag, tail @ ..] = rest {
+                    rest = tail;
+                    match flag {
+                        b'h' => return Ok(Command::Help),
+                        b's' => options.subreaper = true,
+                        b'g' => options.kill_group = true,
+                        b'v' => options.verbosity = options.verbosity.saturating_add(1),
+                        b'w' => options.warn_zombies = true,
+                        b'P' => options.pause = true,
+                        b'e' | b'p' | b'r' => {
+                            let name = match flag {
+                                b'e' => "-e",
+                                b'p' => "-p",
+                                _ => "-r",
+                            };
+                            let value = if rest.is_empty() {
+                                index += 1;
+                                args.next().ok_or(UsageError::MissingValue(name))?
+                            } else {
+                                core::mem::take(&mut rest)
+                            };
+                            apply_valued(&mut options, *flag, value)?;
+                        }
+                        _ => return Err(UsageError::UnknownFlag(*flag)),
+                    }
+                }
+            }
+            _ => {
+                program = Some(index - 1);
+                break;
+            }
+        }
+    }
+    match (program, options.pause) {
+        (Some(_), true) => Err(UsageError::PauseWithProgram),
+        (None, false) => Err(UsageError::NoProgram),
+        (Some(at), false) => Ok(Command::Run(Options {
+            program: at,
+            ..options
+        })),
+        (None, true) => Ok(Command::Run(Options {
+            program: index,
+            ..options
+        })),
+    }
+}
+
+fn apply_valued<'a>(
+    options: &mut Options,
+    flag: u8,
+    value: &'a [u8],
+) -> Result<(), UsageError<'a>> {
+    match flag {
+        b'e' => {
+            let code = parse_decimal(value).and_then(|n| u8::try_from(n).ok());
+            options.success_codes = options
+                .success_codes
+                .with(code.ok_or(UsageError::BadExitCode(value))?);
+        }
+        b'p' => {
+            options.parent_death =
+                Some(Signal::parse(value).map_err(|_| UsageError::BadSignal(value))?)
+        }
+        _ => {
+            let mut parts = value.splitn(2, |&b| b == b':');
+            let from = parts.next().unwrap_or_default();
+            let to = parts.next().ok_or(UsageError::BadRewrite(value))?;
+            let from = Signal::parse(from).map_err(|_| UsageError::BadSignal(from))?;
+            let to = match to {
+                b"0" => None,
+                _ => Some(Signal::parse(to).map_err(|_| UsageError::BadSignal(to))?),
+            };
+            options.rewrites.set(from, to);
+        }
+    }
+    Ok(())
+}
+
+/// A whole number of seconds, up to a year: longer is surely a mistake.
+fn parse_seconds(text: &[u8]) -> Option<u32> {
+    const YEAR: u32 = 366 * 24 * 3600;
+    if text.is_empty() || text.len() > 8 || !text.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = text.iter().fold(0u32, |n, &b| n * 10 + u32::from(b - b'0'));
+    (n <= YEAR).then_some(n)
+}
+
+/// `atoi` as tini applies it to `TINI_VERBOSITY`, without its undefined
+/// overflow: the leading digits, saturating at 255; no digits is 0.
+fn leading_number(text: &[u8]) -> u8 {
+    text.iter()
+        .take_while(|b| b.is_ascii_digit())
+        .fold(0u8, |n, &b| n.saturating_mul(10).saturating_add(b - b'0'))
+}
+
+/// One message line for stderr, built without `core::fmt` and written with
+/// one `write(2)`, so that lines from pidone and its children do not
+/// interleave. What does not fit in 256 bytes is cut, and a user's text is
+/// cut at 64 bytes with `...`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Message(heapless::Vec<u8, 256>);
+
+impl Message {
+    /// An empty message.
+    pub const fn new() -> Message {
+        Message(heapless::Vec::new())
+    }
+
+    /// Appends `bytes`, as much as fits.
+    pub fn push(&mut self, bytes: &[u8]) -> &mut Message {
+        let room = self.0.capacity() - self.0.len();
+        let _ = self.0.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        self
+    }
+
+    /// Appends a user's text, cut at 64 bytes.
+    pub fn push_quoted(&mut self, text: &[u8]) -> &mut Message {
+        match text.get(..64) {
+            Some(head) if text.len() > 64 => self.push(head).push(b"..."),
+            _ => self.push(text),
+        }
+    }
+
+    /// Appends `n` in decimal.
+    pub fn push_decimal(&mut self, mut n: u64) -> &mut Message {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.push(&digits[at..])
+    }
+
+    /// The bytes so far.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec::Vec;
+
+    fn run(args: &[&str]) -> Result<Command, UsageError<'static>> {
+        let args: Vec<&'static [u8]> = args
+            .iter()
+            .map(|a| &*std::boxed::Box::leak(a.as_bytes().to_vec().into_boxed_slice()))
+            .collect();
+        parse(args, [])
+    }
+
+    fn options(args: &[&str]) -> Options {
+        match run(args) {
+            Ok(Command::Run(options)) => options,
+            other => panic!("{args:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn program_starts_at_the_first_non_option() {
+        assert_eq!(options(&["sh", "-c", "exit 3"]).program, 0);
+        assert_eq!(options(&["-s", "sh", "-g"]).program, 1);
+        assert_eq!(options(&["--", "sh"]).program, 1);
+        assert_eq!(options(&["-s", "--", "-g"]).program, 2);
+        assert!(!options(&["-s", "--", "-g"]).kill_group);
+    }
+
+    #[test]
+    fn clusters_and_attached_values() {
+        let o = options(&[
+            "-sgvw",
+            "-e3",
+            "-e",
+            "4",
+            "-pTERM",
+            "-r",
+            "USR1:USR2",
+            "true",
+        ]);
+        assert!(o.subreaper && o.kill_group && o.warn_zombies);
+        assert_eq!(o.verbosity, 2);
+        assert!(
+            o.success_codes.contains(3)
+                && o.success_codes.contains(4)
+                && !o.success_codes.contains(0)
+        );
+        assert_eq!(o.parent_death, Some(Signal::TERM));
+        assert_eq!(o.rewrites.apply(Signal::USR1), Some(Signal::USR2));
+        assert_eq!(o.program, 7);
+        assert_eq!(
+            options(&["-sge", "255", "x"]).success_codes,
+            ExitCodes::NONE.with(255)
+        );
+    }
+
+    #[test]
+    fn rewrite_to_zero_drops() {
+        let o = options(&["-r", "15:0", "-r", "SIGHUP:SIGRTMIN+1", "x"]);
+        assert_eq!(o.rewrites.apply(Signal::TERM), None);
+        assert_eq!(o.rewrites.apply(Signal::HUP).map(Signal::as_raw), Some(35));
+        assert_eq!(o.rewrites.apply(Signal::INT), Some(Signal::INT));
+    }
+
+    #[test]
+    fn pause_and_grace() {
+        let o = options(&["-P"]);
+        assert!(o.pause);
+        assert_eq!(o.program, 1);
+        assert_eq!(options(&["--grace", "5", "x"]).grace, Some(5));
+        assert_eq!(options(&["--grace=0", "x"]).grace, Some(0));
+        assert_eq!(run(&["-P", "x"]), Err(UsageError::PauseWithProgram));
+    }
+
+    #[test]
+    fn help_and_version() {
+        assert_eq!(run(&["-h"]), Ok(Command::Help));
+        assert_eq!(run(&["--help", "x"]), Ok(Command::Help));
+        assert_eq!(run(&["-sh"]), Ok(Command::Help));
+        assert_eq!(run(&["--version"]), Ok(Command::Version));
+        // After the program, everything is the program's.
+        assert_eq!(options(&["x", "--help"]).program, 0);
+    }
+
+    #[test]
+    fn bad_input_names_the_problem() {
+        assert_eq!(run(&[]), Err(UsageError::NoProgram));
+        assert_eq!(run(&["--"]), Err(UsageError::NoProgram));
+        assert_eq!(run(&["-x", "y"]), Err(UsageError::UnknownFlag(b'x')));
+        assert_eq!(run(&["-sx", "y"]), Err(UsageError::UnknownFlag(b'x')));
+        assert_eq!(
+            run(&["--nope", "y"]),
+            Err(UsageError::UnknownOption(b"--nope"))
+        );
+        assert_eq!(
+            run(&["--gracefully", "y"]),
+            Err(UsageError::UnknownOption(b"--gracefully"))
+        );
+        assert_eq!(run(&["-e"]), Err(UsageError::MissingValue("-e")));
+        assert_eq!(
+            run(&["-e", "300", "y"]),
+            Err(UsageError::BadExitCode(b"300"))
+        );
+        assert_eq!(run(&["-e", "-1", "y"]), Err(UsageError::BadExitCode(b"-1")));
+        assert_eq!(run(&["-r", "1:x", "y"]), Err(UsageError::BadSignal(b"x")));
+        assert_eq!(run(&["-r", "1", "y"]), Err(UsageError::BadRewrite(b"1")));
+        assert_eq!(
+            run(&["-p", "NOPE", "y"]),
+            Err(UsageError::BadSignal(b"NOPE"))
+        );
+        assert_eq!(
+            run(&["--grace", "1.5", "y"]),
+            Err(UsageError::BadGrace(b"1.5"))
+        );
+        assert_eq!(run(&["--grace"]), Err(UsageError::MissingValue("--grace")));
+        let message = run(&["-e", "300", "y"]).unwrap_err().message();
+        assert_eq!(
+            message.as_bytes(),
+            b"pidone: -e: '300' is not an exit code from 0 to 255\n"
+        );
+    }
+
+    #[test]
+    fn environment_as_tini_reads_it() {
+        let env: [&[u8]; 3] = [
+            b"TINI_SUBREAPER=",
+            b"TINI_KILL_PROCESS_GROUP=1",
+            b"TINI_VERBOSITY=3",
+        ];
+        let Ok(Command::Run(o)) = parse([&b"x"[..]], env) else {
+            panic!()
+        };
+        assert!(o.subreaper && o.kill_group);
+        assert_eq!(o.verbosity, 3);
+        let verbosity = |value: &'static [u8]| match parse([&b"-v"[..], b"x"], [value]) {
+            Ok(Command::Run(o)) => o.verbosity,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(verbosity(b"TINI_VERBOSITY=abc"), 1);
+        assert_eq!(verbosity(b"TINI_VERBOSITY=99999999999"), 255);
+        assert_eq!(verbosity(b"TINI_VERBOSITY=0"), 1);
+        assert_eq!(verbosity(b"OTHER=1"), 2);
+    }
+
+    #[test]
+    fn messages_cut_long_text() {
+        let long = [b'a'; 1000];
+        let mut m = Message::new();
+        m.push(b"x ")
+            .push_quoted(&long)
+            .push(b" y")
+            .push_decimal(0)
+            .push_decimal(18446744073709551615);
+        assert_eq!(m.as_bytes().len(), 2 + 64 + 3 + 2 + 1 + 20);
+        let mut full = Message::new();
+        full.push(&long).push(b"more");
+        assert_eq!(full.as_bytes().len(), 256);
+    }
+}

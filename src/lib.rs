@@ -1,0 +1,311 @@
+//! Reap zombie processes on Linux with raw syscalls: no libc, no allocator,
+//! no threads.
+//!
+//! A process that is PID 1 (in a container, say) or a child subreaper
+//! inherits every orphan below it, and each one stays a zombie until it is
+//! waited for. A [`Reaper`] blocks `SIGCHLD` with `rt_sigprocmask(2)`, sleeps
+//! in `rt_sigtimedwait(2)` until it arrives, and drains `wait4(2)` with
+//! `WNOHANG`, reporting every child it reaps. It is the Go library
+//! go-reaper's feature set, for `no_std` runtimes and ordinary programs
+//! alike; the `pidone` init binary is built on it.
+//!
+//! ```no_run
+//! use pidone::{Config, Reaper, Reaped, WaitOptions, WaitTarget};
+//!
+//! // go-reaper's defaults: any child, the PID-1 check on. Here the process
+//! // is not PID 1, so it becomes a child subreaper instead.
+//! let config = Config {
+//!     target: WaitTarget::Any,
+//!     options: WaitOptions::NONE,
+//!     require_pid1: false,
+//!     subreaper: true,
+//!     ..Config::default()
+//! };
+//! let mut reaper = Reaper::start(config).expect("cannot start the reaper");
+//!
+//! // Children forked from here on should get the mask back:
+//! // `pidone::signal::set_mask(reaper.previous_mask())` in the child.
+//!
+//! // Step by step, for a runtime with a loop of its own (or, in one line,
+//! // `reaper.run(&mut report)`, go-reaper's `Reap()`):
+//! let mut report = |reaped: Reaped| {
+//!     let _ = (reaped.pid, reaped.status.code());
+//! };
+//! loop {
+//!     match reaper.wait(None) {
+//!         Ok(Some(_chld)) => {
+//!             reaper.reap(&mut report).expect("wait4 failed");
+//!         }
+//!         Ok(None) => continue,
+//!         Err(e) => panic!("rt_sigtimedwait: {e:?}"),
+//!     }
+//! }
+//! ```
+//!
+//! Statuses can go to a `heapless::spsc::Queue` instead of a callback, as
+//! go-reaper's `StatusChannel` does; when it is full, the reaper counts what
+//! it could not deliver ([`Reaper::dropped`]) rather than lose it silently:
+//!
+//! ```no_run
+//! use heapless::spsc::Queue;
+//! use pidone::{Config, Reaped, Reaper};
+//!
+//! let mut queue: Queue<Reaped, 64> = Queue::new();
+//! let (mut producer, mut consumer) = queue.split();
+//! let mut reaper = Reaper::start(Config { require_pid1: false, subreaper: true, ..Config::default() })?;
+//! if reaper.wait(None)?.is_some() {
+//!     reaper.reap(&mut producer)?;
+//! }
+//! while let Some(reaped) = consumer.dequeue() {
+//!     let _ = reaped.status;
+//! }
+//! assert_eq!(reaper.dropped(), 0);
+//! # Ok::<(), pidone::Error>(())
+//! ```
+#![no_std]
+#![warn(missing_docs)]
+
+pub mod cli;
+mod reap;
+pub mod signal;
+pub mod spawn;
+mod sys;
+
+pub use reap::{ExitStatus, Reaped, WaitOptions, WaitTarget, wait_nohang};
+pub use rustix::io::Errno;
+pub use rustix::process::Pid;
+
+use core::convert::Infallible;
+use core::time::Duration;
+use signal::{Signal, SignalSet};
+
+/// How a [`Reaper`] works: go-reaper's `Config`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Which children `wait4` waits for. Default: any child.
+    pub target: WaitTarget,
+    /// Options passed to `wait4`, besides the `WNOHANG` the reaper adds.
+    /// Default: none, so only terminated children are reported.
+    pub options: WaitOptions,
+    /// Refuse to start unless this process is PID 1 or a child subreaper,
+    /// since nobody else inherits orphans. Default: on.
+    pub require_pid1: bool,
+    /// Become a child subreaper (`PR_SET_CHILD_SUBREAPER`) first, so that
+    /// orphans below this process are re-parented to it. Default: off.
+    pub subreaper: bool,
+    /// Signals to block and to wait for, besides `SIGCHLD`, which is always
+    /// in. Default: only `SIGCHLD`.
+    pub signals: SignalSet,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            target: WaitTarget::Any,
+            options: WaitOptions::NONE,
+            require_pid1: true,
+            subreaper: false,
+            signals: SignalSet::EMPTY,
+        }
+    }
+}
+
+/// Why a [`Reaper`] did not start or stopped.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// The PID-1 check is on, and this process is neither PID 1 nor a child
+    /// subreaper: orphans would never reach it.
+    NotPid1,
+    /// `prctl(PR_SET_CHILD_SUBREAPER)` failed (QEMU 7 answers `EINVAL`).
+    Subreaper(Errno),
+    /// A syscall of the loop failed: `rt_sigprocmask`, `rt_sigtimedwait` or
+    /// `wait4`.
+    Sys(Errno),
+}
+
+impl From<Errno> for Error {
+    fn from(errno: Errno) -> Error {
+        Error::Sys(errno)
+    }
+}
+
+/// Where a [`Reaper`] delivers what it reaps.
+///
+/// Closures taking a [`Reaped`] are sinks, and so are `heapless`'s
+/// single-producer queue and its producer half, which refuse statuses when
+/// full.
+pub trait Sink {
+    /// Takes one status; `false` means it could not, and the reaper counts it
+    /// in [`Reaper::dropped`].
+    fn deliver(&mut self, reaped: Reaped) -> bool;
+}
+
+impl<F: FnMut(Reaped)> Sink for F {
+    fn deliver(&mut self, reaped: Reaped) -> bool {
+        self(reaped);
+        true
+    }
+}
+
+impl Sink for heapless::spsc::Producer<'_, Reaped> {
+    fn deliver(&mut self, reaped: Reaped) -> bool {
+        self.enqueue(reaped).is_ok()
+    }
+}
+
+impl<const N: usize> Sink for heapless::spsc::Queue<Reaped, N> {
+    fn deliver(&mut self, reaped: Reaped) -> bool {
+        self.enqueue(reaped).is_ok()
+    }
+}
+
+/// A running reaper: its signals are blocked, and it is ready to wait for
+/// them and reap.
+#[derive(Debug)]
+pub struct Reaper {
+    config: Config,
+    signals: SignalSet,
+    previous_mask: SignalSet,
+    dropped: u64,
+}
+
+impl Reaper {
+    /// Starts reaping as `config` says: becomes a child subreaper if asked,
+    /// applies the PID-1 check, then blocks `SIGCHLD` and the other signals
+    /// of [`Config::signals`].
+    ///
+    /// The signals stay blocked after the reaper is dropped; restore
+    /// [`Reaper::previous_mask`] with [`signal::set_mask`] when done, and in
+    /// every child forked from here on.
+    pub fn start(config: Config) -> Result<Reaper, Error> {
+        Reaper::prepare(&config)?;
+        let signals = config.signals.with(Signal::CHLD);
+        let previous_mask = signal::block(signals)?;
+        Ok(Reaper {
+            config,
+            signals,
+            previous_mask,
+            dropped: 0,
+        })
+    }
+
+    /// [`Reaper::start`] for a process that has blocked every signal of
+    /// [`Config::signals`] and `SIGCHLD` itself (the `pidone` init does it in
+    /// its first instruction): no `rt_sigprocmask` is made, and
+    /// `previous_mask` is what the process blocked before. Subreaper mode
+    /// and the PID-1 check are applied as in [`Reaper::start`].
+    pub fn with_blocked_signals(config: Config, previous_mask: SignalSet) -> Result<Reaper, Error> {
+        Reaper::prepare(&config)?;
+        Ok(Reaper {
+            signals: config.signals.with(Signal::CHLD),
+            config,
+            previous_mask,
+            dropped: 0,
+        })
+    }
+
+    fn prepare(config: &Config) -> Result<(), Error> {
+        if config.subreaper {
+            set_child_subreaper().map_err(Error::Subreaper)?;
+        }
+        if config.require_pid1 && !is_pid1() && !is_child_subreaper() {
+            return Err(Error::NotPid1);
+        }
+        Ok(())
+    }
+
+    /// The signal mask from before [`Reaper::start`].
+    pub fn previous_mask(&self) -> SignalSet {
+        self.previous_mask
+    }
+
+    /// The signals the reaper blocks and waits for: `SIGCHLD` and
+    /// [`Config::signals`].
+    pub fn signals(&self) -> SignalSet {
+        self.signals
+    }
+
+    /// Sleeps until one of [`Reaper::signals`] is pending and takes it.
+    /// `Ok(None)`: the timeout passed (never without one), or a signal the
+    /// reaper does not wait for ran a handler. An idle reaper with no
+    /// timeout makes no syscall until a signal comes.
+    pub fn wait(&self, timeout: Option<Duration>) -> Result<Option<Signal>, Error> {
+        loop {
+            match signal::wait(self.signals, timeout) {
+                Ok(signal) => return Ok(Some(signal)),
+                Err(Errno::AGAIN) => return Ok(None),
+                // Without a timeout the caller wants a signal: sleep again.
+                Err(Errno::INTR) if timeout.is_none() => continue,
+                Err(Errno::INTR) => return Ok(None),
+                Err(errno) => return Err(Error::Sys(errno)),
+            }
+        }
+    }
+
+    /// Reaps every selected child that has something to report, with
+    /// `wait4(WNOHANG)`, and delivers each to `sink`. Returns how many it
+    /// reaped; `ECHILD` (no child at all) ends the drain like "nothing
+    /// left" does.
+    pub fn reap(&mut self, sink: &mut impl Sink) -> Result<usize, Error> {
+        let mut count = 0;
+        loop {
+            match wait_nohang(self.config.target, self.config.options) {
+                Ok(Some(reaped)) => {
+                    count += 1;
+                    if !sink.deliver(reaped) {
+                        self.dropped += 1;
+                    }
+                }
+                Ok(None) | Err(Errno::CHILD) => return Ok(count),
+                Err(Errno::INTR) => continue,
+                Err(errno) => return Err(Error::Sys(errno)),
+            }
+        }
+    }
+
+    /// go-reaper's `Reap()`: wait for `SIGCHLD`, reap, forever. Other
+    /// signals of [`Config::signals`] are taken and ignored. Returns only on
+    /// an error.
+    pub fn run(&mut self, sink: &mut impl Sink) -> Result<Infallible, Error> {
+        // Children that exited before the loop started sent their SIGCHLD
+        // already; it is pending, so the first wait returns at once.
+        loop {
+            if self.wait(None)? == Some(Signal::CHLD) {
+                self.reap(sink)?;
+            }
+        }
+    }
+
+    /// How many statuses the sink refused, since the start.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}
+
+/// Whether this process is PID 1 of its PID namespace.
+pub fn is_pid1() -> bool {
+    rustix::process::getpid().is_init()
+}
+
+/// Whether this process is a child subreaper (`PR_GET_CHILD_SUBREAPER`).
+pub fn is_child_subreaper() -> bool {
+    matches!(rustix::process::child_subreaper(), Ok(Some(_)))
+}
+
+/// `prctl(PR_SET_CHILD_SUBREAPER, 1)`: orphans below this process are
+/// re-parented to it instead of to PID 1.
+pub fn set_child_subreaper() -> Result<(), Errno> {
+    rustix::process::set_child_subreaper(Some(rustix::process::getpid()))
+}
+
+/// `prctl(PR_SET_PDEATHSIG)`: asks for `signal` when the parent (the thread
+/// that forked this process) dies; `None` clears it.
+pub fn set_parent_death_signal(signal: Option<Signal>) -> Result<(), Errno> {
+    rustix::process::set_parent_process_death_signal(signal.map(Signal::to_rustix))
+}
+
+/// Ends the process with `code` (`exit_group(2)`), at once: nothing is
+/// flushed or run.
+pub fn exit(code: u8) -> ! {
+    sys::exit_group(code)
+}

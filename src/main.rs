@@ -1,0 +1,317 @@
+//! `pidone`: a kilobyte-sized init for containers.
+//!
+//! It runs one program as its child, forwards every signal it can catch to
+//! it, reaps every zombie (orphans included), and exits with the program's
+//! status. The loop sleeps in `rt_sigtimedwait` with every signal blocked,
+//! so that it makes no syscall while nothing happens; `SIGCHLD` means "reap",
+//! and every other signal means "forward".
+#![no_std]
+#![no_main]
+
+mod start;
+
+use core::ffi::CStr;
+use core::time::Duration;
+use pidone::cli::{self, Command, Message, Options};
+use pidone::signal::{self, Signal, SignalSet};
+use pidone::spawn::{self, Spawn, write_stderr, write_stdout};
+use pidone::{Config, Errno, ExitStatus, Pid, Reaped, Reaper, WaitOptions, WaitTarget};
+
+/// A usage error: the exit code tini, dumb-init and catatonit all use.
+const EXIT_USAGE: u8 = 1;
+/// pidone could not start the program (`fork` failed), as `env` uses it.
+const EXIT_START_FAILED: u8 = 125;
+/// A panic: a bug in pidone.
+const EXIT_BUG: u8 = 124;
+
+/// What `--version` prints: Docker's `docker info` reads the version of its
+/// init from `tini version VERSION[ - git.COMMIT]`.
+const VERSION: &str = concat!("tini version pidone-", env!("CARGO_PKG_VERSION"), "\n");
+
+/// The init, from `start_rust` with every signal blocked.
+fn main(
+    argc: usize,
+    argv: *const *const u8,
+    envp: *const *const u8,
+    inherited_mask: SignalSet,
+) -> ! {
+    // SAFETY: argv holds argc pointers and a NULL; with argc 0 there is no
+    // argv[0] to skip.
+    let args = unsafe { spawn::env_entries(if argc == 0 { argv } else { argv.add(1) }) };
+    // SAFETY: envp is the kernel's NULL-terminated environment.
+    let env = unsafe { spawn::env_entries(envp) };
+    let options = match cli::parse(args, env) {
+        Ok(Command::Run(options)) => options,
+        Ok(Command::Help) => {
+            write_stdout(cli::HELP.as_bytes());
+            pidone::exit(0)
+        }
+        Ok(Command::Version) => {
+            write_stdout(VERSION.as_bytes());
+            pidone::exit(0)
+        }
+        Err(error) => {
+            write_stderr(error.message().as_bytes());
+            write_stderr(cli::USAGE.as_bytes());
+            pidone::exit(EXIT_USAGE)
+        }
+    };
+    let init = Init::new(&options, inherited_mask);
+    if options.pause {
+        init.pause()
+    }
+    // SAFETY: `program` indexes an argument, so argv[1 + program] is a C
+    // string and what follows it is the rest of argv with its NULL.
+    let child_argv = unsafe { argv.add(1 + options.program) };
+    // SAFETY: as above.
+    let program = unsafe { CStr::from_ptr((*child_argv).cast()) };
+    init.run(program, child_argv, envp)
+}
+
+/// pidone once it knows what to do.
+struct Init<'a> {
+    options: &'a Options,
+    reaper: Reaper,
+    /// Whether `SIGCHLD` came in ignored: the child gets that back.
+    sigchld_ignored: bool,
+    pid1: bool,
+}
+
+impl<'a> Init<'a> {
+    /// Sets the process up: `SIGCHLD` to its default, the parent-death
+    /// signal, subreaper mode, and a reaper over every signal.
+    fn new(options: &'a Options, inherited_mask: SignalSet) -> Init<'a> {
+        // An inherited SIG_IGN for SIGCHLD makes the kernel reap children
+        // itself: no status would ever reach pidone (tini and catatonit hang
+        // there). The default action, "ignore" too, still queues the signal
+        // while it is blocked, and leaves zombies for wait4.
+        let sigchld_ignored = signal::set_ignored(Signal::CHLD, false).unwrap_or(false);
+        if let Some(signal) = options.parent_death {
+            if let Err(errno) = pidone::set_parent_death_signal(Some(signal)) {
+                warn(options, b"cannot set the parent-death signal", errno);
+            }
+        }
+        let pid1 = pidone::is_pid1();
+        // Not PID 1: orphans would go to the real PID 1, so ask for them as
+        // catatonit does. QEMU 7 refuses the prctl (EINVAL); the program still
+        // runs and is still waited for, so say so once and go on.
+        if options.subreaper || !pid1 {
+            if let Err(errno) = pidone::set_child_subreaper() {
+                warn(
+                    options,
+                    b"cannot become a child subreaper, so orphans are not reaped",
+                    errno,
+                );
+            }
+        }
+        let config = Config {
+            target: WaitTarget::Any,
+            options: WaitOptions::NONE,
+            require_pid1: false,
+            subreaper: false,
+            signals: SignalSet::ALL,
+        };
+        // `pidone_start` blocked every signal in its first instruction.
+        let reaper = match Reaper::with_blocked_signals(config, inherited_mask) {
+            Ok(reaper) => reaper,
+            // Neither subreaper mode nor the PID-1 check is asked of it.
+            Err(_) => pidone::exit(EXIT_BUG),
+        };
+        Init {
+            options,
+            reaper,
+            sigchld_ignored,
+            pid1,
+        }
+    }
+
+    /// `-P`: no program; reap until TERM or INT, then exit 0.
+    fn pause(mut self) -> ! {
+        loop {
+            match self.reaper.wait(None) {
+                Ok(Some(Signal::CHLD)) => {
+                    self.reap(None);
+                }
+                Ok(Some(Signal::TERM | Signal::INT)) => pidone::exit(0),
+                _ => {}
+            }
+        }
+    }
+
+    /// Starts the program and supervises it until it exits.
+    fn run(mut self, program: &CStr, argv: *const *const u8, envp: *const *const u8) -> ! {
+        let spawn = Spawn {
+            program,
+            argv,
+            envp,
+            mask: self.reaper.previous_mask(),
+            sigchld_ignored: self.sigchld_ignored,
+        };
+        // SAFETY: argv and envp come from the kernel; pidone has one thread.
+        let child = match unsafe { spawn.spawn() } {
+            Ok(child) => child,
+            Err(errno) => {
+                let mut m = Message::new();
+                m.push(b"pidone: cannot start '")
+                    .push_quoted(program.to_bytes())
+                    .push(b"': fork: ");
+                m.push(spawn::errno_text(errno).as_bytes()).push(b"\n");
+                write_stderr(m.as_bytes());
+                pidone::exit(EXIT_START_FAILED)
+            }
+        };
+        let status = loop {
+            match self.reaper.wait(None) {
+                Ok(Some(Signal::CHLD)) => {
+                    if let Some(status) = self.reap(Some(child)) {
+                        break status;
+                    }
+                }
+                Ok(Some(signal)) => self.forward(child, signal),
+                Ok(None) => {}
+                // rt_sigtimedwait fails only for bad arguments: nothing to
+                // wait for any more, so stop waiting rather than spin.
+                Err(_) => pidone::exit(EXIT_BUG),
+            }
+        };
+        if let Some(seconds) = self.options.grace {
+            self.grace(child, seconds);
+        }
+        let code = status.code().unwrap_or(EXIT_BUG);
+        pidone::exit(if self.options.success_codes.contains(code) {
+            0
+        } else {
+            code
+        })
+    }
+
+    /// Reaps what is pending; returns the main child's status once it has
+    /// exited or been killed. Orphans' statuses never replace it.
+    fn reap(&mut self, child: Option<Pid>) -> Option<ExitStatus> {
+        let mut status = None;
+        let options = self.options;
+        let _ = self.reaper.reap(&mut |reaped: Reaped| {
+            if Some(reaped.pid) == child {
+                status = Some(reaped.status);
+                if options.verbosity >= 2 {
+                    say(b"child", reaped);
+                }
+            } else if options.warn_zombies {
+                say(b"reaped zombie", reaped);
+            }
+        });
+        status
+    }
+
+    /// Forwards `signal`, rewritten by `-r`, to the child or (`-g`) its
+    /// process group. Synchronous signals (SEGV, BUS, FPE, ILL, ABRT) reach
+    /// this only when someone sent them with `kill`, since pidone's own faults
+    /// are not blockable: they are forwarded too, and pidone never dies of
+    /// them. TSTP, TTIN and TTOU are blocked, so they never stop pidone.
+    fn forward(&self, child: Pid, signal: Signal) {
+        let Some(signal) = self.options.rewrites.apply(signal) else {
+            return;
+        };
+        if self.options.verbosity >= 3 {
+            let mut m = Message::new();
+            m.push(b"pidone: forwarding ")
+                .push(signal.name().as_bytes())
+                .push(b"\n");
+            write_stderr(m.as_bytes());
+        }
+        // ESRCH: the child is gone and its SIGCHLD is on its way.
+        let _ = if self.options.kill_group {
+            signal::send_group(child, signal)
+        } else {
+            signal::send(child, signal)
+        };
+    }
+
+    /// `--grace`: TERM to every process left (all of the namespace as its
+    /// PID 1; otherwise the child's process group, never `kill(-1)`), reap
+    /// until none is left or the time is over, then KILL what remains.
+    fn grace(&mut self, child: Pid, seconds: u32) {
+        let pid1 = self.pid1;
+        let send = |signal| {
+            if pid1 {
+                signal::send_all(signal)
+            } else {
+                signal::send_group(child, signal)
+            }
+        };
+        if send(Signal::TERM) == Err(Errno::SRCH) {
+            return;
+        }
+        // sysinfo's uptime counts whole seconds; one more makes sure the
+        // leftovers get at least the time asked for.
+        let deadline = uptime()
+            .saturating_add(u64::from(seconds))
+            .saturating_add(1);
+        while self.drain_left() {
+            let now = uptime();
+            if now >= deadline {
+                let _ = send(Signal::KILL);
+                // SIGKILL is prompt; what still lingers after a second is
+                // beyond pidone's reach (not its child, or stuck in the
+                // kernel), and is not worth the child's status.
+                let last = uptime().saturating_add(2);
+                while self.drain_left() && uptime() < last {
+                    let _ = self.reaper.wait(Some(Duration::from_millis(100)));
+                }
+                return;
+            }
+            let _ = self.reaper.wait(Some(Duration::from_secs(deadline - now)));
+        }
+    }
+
+    /// Reaps all that has exited; whether any child is left.
+    fn drain_left(&mut self) -> bool {
+        loop {
+            match pidone::wait_nohang(WaitTarget::Any, WaitOptions::NONE) {
+                Ok(Some(reaped)) => {
+                    if self.options.warn_zombies {
+                        say(b"reaped zombie", reaped);
+                    }
+                }
+                Ok(None) => return true,
+                Err(Errno::INTR) => {}
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+/// Seconds since boot (`sysinfo(2)`): a clock without the vDSO, whose
+/// set-up would cost more than the rest of pidone.
+fn uptime() -> u64 {
+    u64::try_from(rustix::system::sysinfo().uptime).unwrap_or(0)
+}
+
+/// A warning at verbosity 1 and up: `pidone: warning: WHAT (REASON)`.
+fn warn(options: &Options, what: &[u8], errno: Errno) {
+    if options.verbosity >= 1 {
+        let mut m = Message::new();
+        m.push(b"pidone: warning: ").push(what).push(b" (");
+        m.push(spawn::errno_text(errno).as_bytes()).push(b")\n");
+        write_stderr(m.as_bytes());
+    }
+}
+
+/// `pidone: WHAT PID exited with CODE` or `... was killed by SIGNAL`.
+fn say(what: &[u8], reaped: Reaped) {
+    let mut m = Message::new();
+    m.push(b"pidone: ")
+        .push(what)
+        .push(b" ")
+        .push_decimal(reaped.pid.as_raw_nonzero().get() as u64);
+    match reaped.status {
+        ExitStatus::Killed { signal, .. } => {
+            m.push(b" was killed by ").push(signal.name().as_bytes())
+        }
+        status => m
+            .push(b" exited with ")
+            .push_decimal(u64::from(status.code().unwrap_or(0))),
+    };
+    m.push(b"\n");
+    write_stderr(m.as_bytes());
+}

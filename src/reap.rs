@@ -1,0 +1,174 @@
+//! `wait4(2)` and the statuses it reports.
+
+use crate::signal::Signal;
+use rustix::io;
+use rustix::process::{self, Pid, WaitOptions as RawWaitOptions};
+
+/// What a reaped (or stopped, or continued) child's status says, decoded.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// The child called `exit(code)`.
+    Exited(u8),
+    /// A signal killed the child.
+    Killed {
+        /// The signal.
+        signal: Signal,
+        /// Whether the kernel wrote a core dump.
+        core_dumped: bool,
+    },
+    /// A signal stopped the child (reported with [`WaitOptions::UNTRACED`]).
+    Stopped(Signal),
+    /// `SIGCONT` resumed the child (reported with
+    /// [`WaitOptions::CONTINUED`]).
+    Continued,
+}
+
+impl ExitStatus {
+    /// Decodes a raw `wait4` status word.
+    pub const fn from_raw(status: i32) -> ExitStatus {
+        let low = status & 0x7f;
+        let high = ((status >> 8) & 0xff) as u8;
+        if status == 0xffff {
+            ExitStatus::Continued
+        } else if low == 0 {
+            ExitStatus::Exited(high)
+        } else if low == 0x7f {
+            match Signal::from_raw(high as i32) {
+                Some(signal) => ExitStatus::Stopped(signal),
+                None => ExitStatus::Continued,
+            }
+        } else {
+            match Signal::from_raw(low) {
+                Some(signal) => ExitStatus::Killed {
+                    signal,
+                    core_dumped: status & 0x80 != 0,
+                },
+                // The kernel does not report signal numbers above 64.
+                None => ExitStatus::Exited(high),
+            }
+        }
+    }
+
+    /// The code a shell would give: the exit code, or 128 + the signal that
+    /// killed the child. `None` for a child that only stopped or continued.
+    pub const fn code(self) -> Option<u8> {
+        match self {
+            ExitStatus::Exited(code) => Some(code),
+            ExitStatus::Killed { signal, .. } => Some(128 + signal.as_raw() as u8),
+            ExitStatus::Stopped(_) | ExitStatus::Continued => None,
+        }
+    }
+
+    /// Whether the child is gone: it exited or was killed.
+    pub const fn is_terminal(self) -> bool {
+        self.code().is_some()
+    }
+}
+
+/// One child that `wait4` reported.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Reaped {
+    /// Its process id.
+    pub pid: Pid,
+    /// What happened to it.
+    pub status: ExitStatus,
+}
+
+/// Which children to wait for: `wait4`'s first argument.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum WaitTarget {
+    /// Any child (`-1`), orphans that were re-parented to us included.
+    Any,
+    /// Only this child.
+    Pid(Pid),
+    /// Only children in this process group.
+    Group(Pid),
+}
+
+/// Options passed to `wait4`. `WNOHANG` is not one of them: the reaper adds
+/// it itself when draining, and never blocks in `wait4`.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct WaitOptions(u32);
+
+impl WaitOptions {
+    /// Only terminated children (the default).
+    pub const NONE: WaitOptions = WaitOptions(0);
+    /// `WUNTRACED`: also report children stopped by a signal.
+    pub const UNTRACED: WaitOptions = WaitOptions(linux_raw_sys::general::WUNTRACED);
+    /// `WCONTINUED`: also report stopped children resumed by `SIGCONT`.
+    pub const CONTINUED: WaitOptions = WaitOptions(linux_raw_sys::general::WCONTINUED);
+    /// `__WALL`: wait for all children, clones included.
+    pub const ALL: WaitOptions = WaitOptions(linux_raw_sys::general::__WALL);
+    /// `__WCLONE`: wait only for clone children.
+    pub const CLONE: WaitOptions = WaitOptions(linux_raw_sys::general::__WCLONE);
+    /// `__WNOTHREAD`: do not wait for children of other threads.
+    pub const NOTHREAD: WaitOptions = WaitOptions(linux_raw_sys::general::__WNOTHREAD);
+
+    /// The raw option bits.
+    pub const fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// Both sets of options.
+    pub const fn union(self, other: WaitOptions) -> WaitOptions {
+        WaitOptions(self.0 | other.0)
+    }
+}
+
+impl core::ops::BitOr for WaitOptions {
+    type Output = WaitOptions;
+    fn bitor(self, other: WaitOptions) -> WaitOptions {
+        self.union(other)
+    }
+}
+
+/// One `wait4(target, WNOHANG | options)`: `Ok(None)` when no selected child
+/// has anything to report, `Err(ECHILD)` when there is no such child at all.
+pub fn wait_nohang(target: WaitTarget, options: WaitOptions) -> io::Result<Option<Reaped>> {
+    let options = RawWaitOptions::from_bits_retain(options.0) | RawWaitOptions::NOHANG;
+    let found = match target {
+        // `waitpid(None, ..)` would be pid 0, the caller's process group;
+        // `wait` is pid -1, any child.
+        WaitTarget::Any => process::wait(options),
+        WaitTarget::Pid(pid) => process::waitpid(Some(pid), options),
+        WaitTarget::Group(pgid) => process::waitpgid(pgid, options),
+    }?;
+    Ok(found.map(|(pid, status)| Reaped {
+        pid,
+        status: ExitStatus::from_raw(status.as_raw()),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_status_words() {
+        assert_eq!(ExitStatus::from_raw(0), ExitStatus::Exited(0));
+        assert_eq!(ExitStatus::from_raw(3 << 8), ExitStatus::Exited(3));
+        assert_eq!(ExitStatus::from_raw(255 << 8).code(), Some(255));
+        let killed = ExitStatus::from_raw(9);
+        assert_eq!(
+            killed,
+            ExitStatus::Killed {
+                signal: Signal::KILL,
+                core_dumped: false
+            }
+        );
+        assert_eq!(killed.code(), Some(137));
+        assert_eq!(
+            ExitStatus::from_raw(11 | 0x80),
+            ExitStatus::Killed {
+                signal: Signal::SEGV,
+                core_dumped: true
+            }
+        );
+        assert_eq!(
+            ExitStatus::from_raw(19 << 8 | 0x7f),
+            ExitStatus::Stopped(Signal::STOP)
+        );
+        assert_eq!(ExitStatus::from_raw(0xffff), ExitStatus::Continued);
+        assert_eq!(ExitStatus::Continued.code(), None);
+    }
+}

@@ -1,0 +1,411 @@
+//! Signal numbers, sets of them, and their names.
+//!
+//! Linux numbers signals 1 to 64 on both targets pidone supports. The names
+//! of 1 to 31 are the kernel's; 34 to 64 are named as `kill -l` names them
+//! (`RTMIN` is 34, because glibc and musl keep 32 and 33 for themselves), and
+//! 32 and 33 have only their numbers.
+
+use crate::{Errno, Pid, sys};
+use core::num::NonZeroU8;
+use core::time::Duration;
+
+/// The highest signal number on Linux (x86_64 and aarch64 alike).
+pub const MAX: u8 = 64;
+
+/// `SIGRTMIN` as C programs see it: the first real-time signal that libc
+/// leaves to applications.
+pub const RTMIN: u8 = 34;
+
+/// `SIGRTMAX`.
+pub const RTMAX: u8 = MAX;
+
+/// A signal number from 1 to 64.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Signal(NonZeroU8);
+
+/// The kernel's names of signals 1 to 31, without the `SIG` prefix.
+const NAMES: [&str; 31] = [
+    "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
+    "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
+    "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+];
+
+/// Other names that `kill` and the C headers accept for the same numbers.
+const ALIASES: [(&str, u8); 4] = [("IOT", 6), ("CLD", 17), ("POLL", 29), ("UNUSED", 31)];
+
+macro_rules! signals {
+    ($($(#[$doc:meta])* $name:ident = $n:expr;)*) => {
+        impl Signal {
+            $(
+                $(#[$doc])*
+                pub const $name: Signal = Signal::new_const($n);
+            )*
+        }
+    };
+}
+
+signals! {
+    /// `SIGHUP`: the terminal hung up; daemons read it as "reload".
+    HUP = 1;
+    /// `SIGINT`: Ctrl-C.
+    INT = 2;
+    /// `SIGQUIT`: Ctrl-\.
+    QUIT = 3;
+    /// `SIGILL`: illegal instruction.
+    ILL = 4;
+    /// `SIGTRAP`: breakpoint.
+    TRAP = 5;
+    /// `SIGABRT`: `abort()`.
+    ABRT = 6;
+    /// `SIGBUS`: bad memory access.
+    BUS = 7;
+    /// `SIGFPE`: arithmetic fault.
+    FPE = 8;
+    /// `SIGKILL`: cannot be caught, blocked or ignored.
+    KILL = 9;
+    /// `SIGUSR1`.
+    USR1 = 10;
+    /// `SIGSEGV`: invalid memory reference.
+    SEGV = 11;
+    /// `SIGUSR2`.
+    USR2 = 12;
+    /// `SIGPIPE`: write to a pipe with no reader.
+    PIPE = 13;
+    /// `SIGALRM`.
+    ALRM = 14;
+    /// `SIGTERM`: the polite request to stop that `docker stop` sends.
+    TERM = 15;
+    /// `SIGCHLD`: a child stopped, continued or terminated.
+    CHLD = 17;
+    /// `SIGCONT`: continue if stopped.
+    CONT = 18;
+    /// `SIGSTOP`: cannot be caught, blocked or ignored.
+    STOP = 19;
+    /// `SIGTSTP`: Ctrl-Z.
+    TSTP = 20;
+    /// `SIGTTIN`: background read from the terminal.
+    TTIN = 21;
+    /// `SIGTTOU`: background write to the terminal.
+    TTOU = 22;
+    /// `SIGWINCH`: the terminal's window size changed.
+    WINCH = 28;
+}
+
+impl Signal {
+    const fn new_const(n: u8) -> Signal {
+        match NonZeroU8::new(n) {
+            Some(n) => Signal(n),
+            None => panic!("signal 0"),
+        }
+    }
+
+    /// The signal numbered `n`, if `n` is 1 to 64.
+    pub const fn from_raw(n: i32) -> Option<Signal> {
+        if n >= 1 && n <= MAX as i32 {
+            Some(Signal::new_const(n as u8))
+        } else {
+            None
+        }
+    }
+
+    /// The signal's number.
+    pub const fn as_raw(self) -> i32 {
+        self.0.get() as i32
+    }
+
+    /// Whether this is `SIGKILL` or `SIGSTOP`, which no process can catch,
+    /// block or ignore.
+    pub const fn is_uncatchable(self) -> bool {
+        matches!(self.0.get(), 9 | 19)
+    }
+
+    /// The signal's name with its `SIG` prefix (`SIGTERM`, `SIGRTMIN+3`),
+    /// or its number for 32 and 33.
+    pub fn name(self) -> SignalName {
+        let n = self.0.get();
+        let (stem, offset) = match n {
+            1..=31 => (NAMES[usize::from(n - 1)], None),
+            32 | 33 => ("", Some(n)),
+            RTMIN => ("RTMIN", None),
+            RTMAX => ("RTMAX", None),
+            _ if n - RTMIN <= (RTMAX - RTMIN) / 2 => ("RTMIN+", Some(n - RTMIN)),
+            _ => ("RTMAX-", Some(RTMAX - n)),
+        };
+        let mut name = SignalName::new();
+        // Every push fits: the longest name, "SIGRTMIN+15", is 11 bytes.
+        if !stem.is_empty() {
+            let _ = name.push_str("SIG");
+            let _ = name.push_str(stem);
+        }
+        if let Some(k) = offset {
+            if k >= 10 {
+                let _ = name.push(char::from(b'0' + k / 10));
+            }
+            let _ = name.push(char::from(b'0' + k % 10));
+        }
+        name
+    }
+
+    /// Parses a signal as users write it: `TERM`, `SIGTERM`, `sigterm`, `15`,
+    /// `RTMIN`, `RTMIN+3`, `SIGRTMAX-2`.
+    pub fn parse(text: &[u8]) -> Result<Signal, ParseSignalError> {
+        if let Some(n) = parse_decimal(text) {
+            return u8::try_from(n)
+                .ok()
+                .and_then(|n| Signal::from_raw(i32::from(n)))
+                .ok_or(ParseSignalError);
+        }
+        let name = strip_prefix_ignore_case(text, b"SIG").unwrap_or(text);
+        if let Some(i) = NAMES
+            .iter()
+            .position(|known| name.eq_ignore_ascii_case(known.as_bytes()))
+        {
+            return Ok(Signal::new_const(i as u8 + 1));
+        }
+        if let Some(&(_, n)) = ALIASES
+            .iter()
+            .find(|(alias, _)| name.eq_ignore_ascii_case(alias.as_bytes()))
+        {
+            return Ok(Signal::new_const(n));
+        }
+        let (base, rest, up) = if let Some(rest) = strip_prefix_ignore_case(name, b"RTMIN") {
+            (RTMIN, rest, true)
+        } else if let Some(rest) = strip_prefix_ignore_case(name, b"RTMAX") {
+            (RTMAX, rest, false)
+        } else {
+            return Err(ParseSignalError);
+        };
+        let offset = match rest {
+            [] => 0,
+            [b'+', digits @ ..] if up => parse_decimal(digits).ok_or(ParseSignalError)?,
+            [b'-', digits @ ..] if !up => parse_decimal(digits).ok_or(ParseSignalError)?,
+            _ => return Err(ParseSignalError),
+        };
+        let n = if up {
+            u32::from(base) + offset
+        } else {
+            u32::from(base).wrapping_sub(offset)
+        };
+        if (u32::from(RTMIN)..=u32::from(RTMAX)).contains(&n) {
+            Ok(Signal::new_const(n as u8))
+        } else {
+            Err(ParseSignalError)
+        }
+    }
+
+    /// The same signal as rustix's type, for rustix's calls.
+    pub(crate) fn to_rustix(self) -> rustix::process::Signal {
+        // SAFETY: the number is 1 to 64, a valid signal. rustix's caveat is
+        // about the real-time signals a libc reserves (32, 33): pidone only
+        // sends or blocks those when its user names them.
+        unsafe { rustix::process::Signal::from_raw_unchecked(self.as_raw()) }
+    }
+}
+
+/// A signal's name, as [`Signal::name`] formats it without allocating.
+pub type SignalName = heapless::String<12>;
+
+/// The text given to [`Signal::parse`] names no signal from 1 to 64.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ParseSignalError;
+
+/// A set of signals, as `rt_sigprocmask(2)` and `rt_sigtimedwait(2)` take
+/// them: bit `n - 1` stands for signal `n`.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SignalSet(u64);
+
+impl SignalSet {
+    /// No signal.
+    pub const EMPTY: SignalSet = SignalSet(0);
+    /// Every signal from 1 to 64. Blocking it blocks all but `SIGKILL` and
+    /// `SIGSTOP`, which the kernel never blocks.
+    pub const ALL: SignalSet = SignalSet(!0);
+
+    /// The set whose bit `n - 1` is set for each signal `n` in it.
+    pub const fn from_bits(bits: u64) -> SignalSet {
+        SignalSet(bits)
+    }
+
+    /// The set's bits (bit `n - 1` for signal `n`), as in the `SigBlk` and
+    /// `SigIgn` lines of `/proc/PID/status`.
+    pub const fn bits(self) -> u64 {
+        self.0
+    }
+
+    /// This set with `signal` added.
+    pub const fn with(self, signal: Signal) -> SignalSet {
+        SignalSet(self.0 | 1 << (signal.as_raw() - 1))
+    }
+
+    /// This set with `signal` taken out.
+    pub const fn without(self, signal: Signal) -> SignalSet {
+        SignalSet(self.0 & !(1 << (signal.as_raw() - 1)))
+    }
+
+    /// Whether `signal` is in the set.
+    pub const fn contains(self, signal: Signal) -> bool {
+        self.0 & 1 << (signal.as_raw() - 1) != 0
+    }
+
+    /// The signals in the set, lowest first.
+    pub fn iter(self) -> impl Iterator<Item = Signal> {
+        (1..=MAX as i32)
+            .filter_map(Signal::from_raw)
+            .filter(move |&s| self.contains(s))
+    }
+}
+
+/// `rt_sigprocmask(SIG_BLOCK)`: blocks the signals of `set` as well, and
+/// returns the mask from before.
+pub fn block(set: SignalSet) -> Result<SignalSet, Errno> {
+    sys::block(set)
+}
+
+/// `rt_sigprocmask(SIG_SETMASK)`: blocks exactly `set`, and returns the mask
+/// from before. A child forked by a reaper restores the mask with this.
+pub fn set_mask(set: SignalSet) -> Result<SignalSet, Errno> {
+    sys::set_mask(set)
+}
+
+/// `rt_sigtimedwait(2)`: takes one pending signal of `set` (which should be
+/// blocked), sleeping until one comes or `timeout` passes (`EAGAIN`).
+pub fn wait(set: SignalSet, timeout: Option<Duration>) -> Result<Signal, Errno> {
+    sys::wait_signal(set, timeout)
+}
+
+/// Whether `signal` is ignored (`SIG_IGN`) in this process.
+pub fn is_ignored(signal: Signal) -> Result<bool, Errno> {
+    sys::is_ignored(signal)
+}
+
+/// Sets `signal` to be ignored (`SIG_IGN`), or back to its default action
+/// (`SIG_DFL`), and says whether it was ignored before. Installing handlers
+/// is not offered: a reaper waits for signals instead of catching them.
+pub fn set_ignored(signal: Signal, ignored: bool) -> Result<bool, Errno> {
+    sys::set_ignored(signal, ignored)
+}
+
+/// `kill(pid, signal)`: sends `signal` to one process.
+pub fn send(pid: Pid, signal: Signal) -> Result<(), Errno> {
+    rustix::process::kill_process(pid, signal.to_rustix())
+}
+
+/// `kill(-pgid, signal)`: sends `signal` to every process in a group.
+pub fn send_group(pgid: Pid, signal: Signal) -> Result<(), Errno> {
+    rustix::process::kill_process_group(pgid, signal.to_rustix())
+}
+
+/// `kill(-1, signal)`: sends `signal` to every process this one may
+/// signal, itself excepted; for PID 1, every other process of its PID
+/// namespace.
+pub fn send_all(signal: Signal) -> Result<(), Errno> {
+    // kill(-1) is kill(-pgid) with pgid 1.
+    send_group(Pid::INIT, signal)
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    match text.split_at_checked(prefix.len()) {
+        Some((head, rest)) if head.eq_ignore_ascii_case(prefix) => Some(rest),
+        _ => None,
+    }
+}
+
+/// Parses one to three decimal digits; anything else (signs, spaces, more
+/// digits) is not a number of ours.
+pub(crate) fn parse_decimal(text: &[u8]) -> Option<u32> {
+    if text.is_empty() || text.len() > 3 {
+        return None;
+    }
+    text.iter().try_fold(0u32, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::string::ToString;
+    use std::vec::Vec;
+
+    #[test]
+    fn every_signal_round_trips_through_its_name() {
+        for n in 1..=64 {
+            let signal = Signal::from_raw(n).unwrap();
+            let name = signal.name();
+            assert_eq!(Signal::parse(name.as_bytes()), Ok(signal), "{name}");
+            assert_eq!(Signal::parse(n.to_string().as_bytes()), Ok(signal));
+        }
+    }
+
+    #[test]
+    fn names_match_kill_l() {
+        let name = |n| Signal::from_raw(n).unwrap().name();
+        assert_eq!(name(1), "SIGHUP");
+        assert_eq!(name(15), "SIGTERM");
+        assert_eq!(name(31), "SIGSYS");
+        assert_eq!(name(32), "32");
+        assert_eq!(name(34), "SIGRTMIN");
+        assert_eq!(name(37), "SIGRTMIN+3");
+        assert_eq!(name(49), "SIGRTMIN+15");
+        assert_eq!(name(50), "SIGRTMAX-14");
+        assert_eq!(name(64), "SIGRTMAX");
+    }
+
+    #[test]
+    fn parses_the_forms_users_write() {
+        let term = Ok(Signal::TERM);
+        for text in ["TERM", "SIGTERM", "sigterm", "Term", "15", "015"] {
+            assert_eq!(Signal::parse(text.as_bytes()), term, "{text}");
+        }
+        assert_eq!(Signal::parse(b"RTMIN+3").map(Signal::as_raw), Ok(37));
+        assert_eq!(Signal::parse(b"SIGRTMAX-2").map(Signal::as_raw), Ok(62));
+        assert_eq!(Signal::parse(b"rtmax").map(Signal::as_raw), Ok(64));
+        assert_eq!(Signal::parse(b"IOT"), Ok(Signal::ABRT));
+        assert_eq!(Signal::parse(b"CLD"), Ok(Signal::CHLD));
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_signal() {
+        for text in [
+            "",
+            "0",
+            "65",
+            "999",
+            "1000",
+            "-1",
+            "+1",
+            " 15",
+            "15 ",
+            "SIG",
+            "TERMS",
+            "RTMIN+31",
+            "RTMAX-31",
+            "RTMIN-1",
+            "RTMAX+1",
+            "RTMIN+",
+            "RTMIN+x",
+            "SIGSIGTERM",
+            "\u{e9}",
+        ] {
+            assert_eq!(
+                Signal::parse(text.as_bytes()),
+                Err(ParseSignalError),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn sets_hold_what_is_put_in() {
+        let set = SignalSet::EMPTY
+            .with(Signal::CHLD)
+            .with(Signal::from_raw(64).unwrap());
+        assert!(set.contains(Signal::CHLD));
+        assert!(!set.contains(Signal::TERM));
+        assert_eq!(set.bits(), 1 << 16 | 1 << 63);
+        assert_eq!(set.iter().map(Signal::as_raw).collect::<Vec<_>>(), [17, 64]);
+        assert_eq!(set.without(Signal::CHLD).bits(), 1 << 63);
+        assert_eq!(SignalSet::ALL.iter().count(), 64);
+    }
+}
