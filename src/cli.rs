@@ -6,38 +6,31 @@
 //! first argument that is not an option, as getopt does with a leading `+`,
 //! so `pidone sh -c 'exit 3'` needs no `--`.
 
+use crate::message::Message;
 use crate::signal::{Signal, parse_decimal};
 
-/// The one-line usage, printed after every usage error.
+/// The one-line usage, printed after every usage error and before
+/// [`HELP`].
 pub const USAGE: &str = "usage: pidone [-hsgvwP] [-e CODE] [-p SIGNAL] [-r FROM:TO] [--grace SECONDS] [--] PROGRAM [ARGS...]\n";
 
-/// What `-h` prints.
+/// What `-h` prints after [`USAGE`]: every byte of it is in the binary, so it
+/// is terse; README.md says the rest.
 pub const HELP: &str = "\
-usage: pidone [OPTIONS] [--] PROGRAM [ARGS...]
-       pidone -P [OPTIONS]
-
-Runs PROGRAM as its child, forwards signals to it, reaps every zombie, and
-exits with PROGRAM's status (128+N when signal N killed it).
-
-  -h, --help         print this help and exit
-      --version      print the version, in the form Docker reads, and exit
-  -s                 become a child subreaper (automatic when not PID 1)
-  -g                 send signals to the child's process group, not just to it
-  -e CODE            exit 0 when the child exits with CODE (0-255; repeatable)
-  -p SIGNAL          ask for SIGNAL when pidone's parent dies (PR_SET_PDEATHSIG)
-                     and forward it like any other
-  -r FROM:TO         forward signal FROM as signal TO; TO=0 drops it (repeatable)
-  -v                 more messages on stderr (repeatable)
-  -w                 warn on stderr for every zombie reaped besides the child
-  -P                 pause: run no program, reap forever, exit 0 on TERM or INT
-      --grace SECONDS  when the child exits, send TERM to every process left,
-                     wait up to SECONDS for them, then KILL the rest
-
-Signals: TERM, SIGTERM, 15, RTMIN+3, SIGRTMAX-2, ...
-Environment: TINI_SUBREAPER (-s), TINI_KILL_PROCESS_GROUP (-g),
-TINI_VERBOSITY=N (the starting verbosity: 0 quiet, 1 warnings, the default).
-Exit codes: PROGRAM's; 1 usage error; 125 pidone could not start PROGRAM;
-126 PROGRAM cannot be executed; 127 PROGRAM not found.
+Runs PROGRAM, forwards signals to it, reaps zombies, exits with its status.
+  -s          become a child subreaper (automatic when not PID 1)
+  -g          send signals to the child's process group
+  -e CODE     exit 0 when the child exits with CODE (repeatable)
+  -p SIGNAL   parent-death signal, forwarded like any other
+  -r FROM:TO  forward FROM as TO; TO=0 drops it (repeatable)
+  -v          more messages (repeatable)
+  -w          warn for every zombie reaped besides the child
+  -P          no program: reap until TERM or INT, then exit 0
+  --grace S   when the child exits, TERM the rest, KILL them S seconds later
+  --version   print the version
+Signals: TERM, SIGTERM, 15, RTMIN+3. Environment: TINI_SUBREAPER,
+TINI_KILL_PROCESS_GROUP, TINI_VERBOSITY=N (1: warnings, the default).
+Exit: PROGRAM's code, or 128+N if signal N killed it; 1 usage error;
+125 fork failed; 126 PROGRAM cannot be executed; 127 PROGRAM not found.
 ";
 
 /// The longest value a `-r` table can hold: signals 1 to 64.
@@ -156,8 +149,8 @@ impl Rewrites {
 pub enum UsageError<'a> {
     /// A long option pidone does not have.
     UnknownOption(&'a [u8]),
-    /// A one-letter option pidone does not have.
-    UnknownFlag(u8),
+    /// A one-letter option pidone does not have (its letter).
+    UnknownFlag(&'a [u8]),
     /// An option that takes a value came last.
     MissingValue(&'static str),
     /// `-e` with something other than 0 to 255.
@@ -177,36 +170,31 @@ pub enum UsageError<'a> {
 impl UsageError<'_> {
     /// One line, `pidone: ...\n`, saying what is wrong.
     pub fn message(&self) -> Message {
-        let mut m = Message::new();
-        m.push(b"pidone: ");
-        match *self {
-            UsageError::UnknownOption(option) => {
-                m.push(b"unknown option '").push_quoted(option).push(b"'")
+        let (before, text, after): (&[u8], &[u8], &[u8]) = match *self {
+            UsageError::UnknownOption(option) => (b"unknown option '", option, b"'"),
+            UsageError::UnknownFlag(flag) => (b"unknown option '-", flag, b"'"),
+            UsageError::MissingValue(option) => (b"option ", option.as_bytes(), b" needs a value"),
+            UsageError::BadExitCode(code) => {
+                (b"-e: '", code, b"' is not an exit code from 0 to 255")
             }
-            UsageError::UnknownFlag(flag) => m.push(b"unknown option '-").push(&[flag]).push(b"'"),
-            UsageError::MissingValue(option) => m
-                .push(b"option ")
-                .push(option.as_bytes())
-                .push(b" needs a value"),
-            UsageError::BadExitCode(code) => m
-                .push(b"-e: '")
-                .push_quoted(code)
-                .push(b"' is not an exit code from 0 to 255"),
-            UsageError::BadSignal(signal) => {
-                m.push(b"'").push_quoted(signal).push(b"' is not a signal")
+            UsageError::BadSignal(signal) => (b"'", signal, b"' is not a signal"),
+            UsageError::BadRewrite(rewrite) => (
+                b"-r: '",
+                rewrite,
+                b"' is not FROM:TO (two signals, TO may be 0)",
+            ),
+            UsageError::BadGrace(grace) => {
+                (b"--grace: '", grace, b"' is not a whole number of seconds")
             }
-            UsageError::BadRewrite(rewrite) => m
-                .push(b"-r: '")
-                .push_quoted(rewrite)
-                .push(b"' is not FROM:TO (two signals, TO may be 0)"),
-            UsageError::BadGrace(grace) => m
-                .push(b"--grace: '")
-                .push_quoted(grace)
-                .push(b"' is not a whole number of seconds"),
-            UsageError::NoProgram => m.push(b"no program to run (or -P to pause)"),
-            UsageError::PauseWithProgram => m.push(b"-P runs no program, but one was given"),
+            UsageError::NoProgram => (b"no program to run (or -P to pause)", b"", b""),
+            UsageError::PauseWithProgram => (b"-P runs no program, but one was given", b"", b""),
         };
-        m.push(b"\n");
+        let mut m = Message::new();
+        m.push(b"pidone: ")
+            .push(before)
+            .push_quoted(text)
+            .push(after)
+            .push(b"\n");
         m
     }
 }
@@ -256,19 +244,19 @@ pub fn parse<'a>(
             [b'-', cluster @ ..] if !cluster.is_empty() => {
                 // getopt's clusters: `-sg`, `-e3`, `-vvv`, `-sge 3`.
                 let mut rest = cluster;
-                while let [flag, tail @ ..] = rest {
+                while let Some((flag, tail)) = rest.split_at_checked(1) {
                     rest = tail;
                     match flag {
-                        b'h' => return Ok(Command::Help),
-                        b's' => options.subreaper = true,
-                        b'g' => options.kill_group = true,
-                        b'v' => options.verbosity = options.verbosity.saturating_add(1),
-                        b'w' => options.warn_zombies = true,
-                        b'P' => options.pause = true,
-                        b'e' | b'p' | b'r' => {
+                        b"h" => return Ok(Command::Help),
+                        b"s" => options.subreaper = true,
+                        b"g" => options.kill_group = true,
+                        b"v" => options.verbosity = options.verbosity.saturating_add(1),
+                        b"w" => options.warn_zombies = true,
+                        b"P" => options.pause = true,
+                        b"e" | b"p" | b"r" => {
                             let name = match flag {
-                                b'e' => "-e",
-                                b'p' => "-p",
+                                b"e" => "-e",
+                                b"p" => "-p",
                                 _ => "-r",
                             };
                             let value = if rest.is_empty() {
@@ -277,9 +265,9 @@ pub fn parse<'a>(
                             } else {
                                 core::mem::take(&mut rest)
                             };
-                            apply_valued(&mut options, *flag, value)?;
+                            apply_valued(&mut options, flag, value)?;
                         }
-                        _ => return Err(UsageError::UnknownFlag(*flag)),
+                        _ => return Err(UsageError::UnknownFlag(flag)),
                     }
                 }
             }
@@ -305,17 +293,17 @@ pub fn parse<'a>(
 
 fn apply_valued<'a>(
     options: &mut Options,
-    flag: u8,
+    flag: &[u8],
     value: &'a [u8],
 ) -> Result<(), UsageError<'a>> {
     match flag {
-        b'e' => {
+        b"e" => {
             let code = parse_decimal(value).and_then(|n| u8::try_from(n).ok());
             options.success_codes = options
                 .success_codes
                 .with(code.ok_or(UsageError::BadExitCode(value))?);
         }
-        b'p' => {
+        b"p" => {
             options.parent_death =
                 Some(Signal::parse(value).map_err(|_| UsageError::BadSignal(value))?)
         }
@@ -350,55 +338,6 @@ fn leading_number(text: &[u8]) -> u8 {
     text.iter()
         .take_while(|b| b.is_ascii_digit())
         .fold(0u8, |n, &b| n.saturating_mul(10).saturating_add(b - b'0'))
-}
-
-/// One message line for stderr, built without `core::fmt` and written with
-/// one `write(2)`, so that lines from pidone and its children do not
-/// interleave. What does not fit in 256 bytes is cut, and a user's text is
-/// cut at 64 bytes with `...`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Message(heapless::Vec<u8, 256>);
-
-impl Message {
-    /// An empty message.
-    pub const fn new() -> Message {
-        Message(heapless::Vec::new())
-    }
-
-    /// Appends `bytes`, as much as fits.
-    pub fn push(&mut self, bytes: &[u8]) -> &mut Message {
-        let room = self.0.capacity() - self.0.len();
-        let _ = self.0.extend_from_slice(&bytes[..bytes.len().min(room)]);
-        self
-    }
-
-    /// Appends a user's text, cut at 64 bytes.
-    pub fn push_quoted(&mut self, text: &[u8]) -> &mut Message {
-        match text.get(..64) {
-            Some(head) if text.len() > 64 => self.push(head).push(b"..."),
-            _ => self.push(text),
-        }
-    }
-
-    /// Appends `n` in decimal.
-    pub fn push_decimal(&mut self, mut n: u64) -> &mut Message {
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.push(&digits[at..])
-    }
-
-    /// The bytes so far.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
 }
 
 #[cfg(test)]
@@ -491,8 +430,8 @@ mod tests {
     fn bad_input_names_the_problem() {
         assert_eq!(run(&[]), Err(UsageError::NoProgram));
         assert_eq!(run(&["--"]), Err(UsageError::NoProgram));
-        assert_eq!(run(&["-x", "y"]), Err(UsageError::UnknownFlag(b'x')));
-        assert_eq!(run(&["-sx", "y"]), Err(UsageError::UnknownFlag(b'x')));
+        assert_eq!(run(&["-x", "y"]), Err(UsageError::UnknownFlag(b"x")));
+        assert_eq!(run(&["-sx", "y"]), Err(UsageError::UnknownFlag(b"x")));
         assert_eq!(
             run(&["--nope", "y"]),
             Err(UsageError::UnknownOption(b"--nope"))
@@ -545,20 +484,5 @@ mod tests {
         assert_eq!(verbosity(b"TINI_VERBOSITY=99999999999"), 255);
         assert_eq!(verbosity(b"TINI_VERBOSITY=0"), 1);
         assert_eq!(verbosity(b"OTHER=1"), 2);
-    }
-
-    #[test]
-    fn messages_cut_long_text() {
-        let long = [b'a'; 1000];
-        let mut m = Message::new();
-        m.push(b"x ")
-            .push_quoted(&long)
-            .push(b" y")
-            .push_decimal(0)
-            .push_decimal(18446744073709551615);
-        assert_eq!(m.as_bytes().len(), 2 + 64 + 3 + 2 + 1 + 20);
-        let mut full = Message::new();
-        full.push(&long).push(b"more");
-        assert_eq!(full.as_bytes().len(), 256);
     }
 }

@@ -66,6 +66,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod message;
 mod reap;
 pub mod signal;
 pub mod spawn;

@@ -16,9 +16,10 @@ mod start;
 
 use core::ffi::CStr;
 use core::time::Duration;
-use pidone::cli::{self, Command, Message, Options};
+use pidone::cli::{self, Command, Options};
+use pidone::message::{Message, write_stderr, write_stdout};
 use pidone::signal::{self, Signal, SignalSet};
-use pidone::spawn::{self, Spawn, write_stderr, write_stdout};
+use pidone::spawn::{self, Spawn};
 use pidone::{Config, Errno, ExitStatus, Pid, Reaped, Reaper, WaitOptions, WaitTarget};
 
 /// A usage error: the exit code tini, dumb-init and catatonit all use.
@@ -41,12 +42,14 @@ fn main(
 ) -> ! {
     // SAFETY: argv holds argc pointers and a NULL; with argc 0 there is no
     // argv[0] to skip.
-    let args = unsafe { spawn::env_entries(if argc == 0 { argv } else { argv.add(1) }) };
+    let args = unsafe { spawn::env_entries(if argc == 0 { argv } else { argv.add(1) }) }
+        .map(CStr::to_bytes);
     // SAFETY: envp is the kernel's NULL-terminated environment.
-    let env = unsafe { spawn::env_entries(envp) };
+    let env = unsafe { spawn::env_entries(envp) }.map(CStr::to_bytes);
     let options = match cli::parse(args, env) {
         Ok(Command::Run(options)) => options,
         Ok(Command::Help) => {
+            write_stdout(cli::USAGE.as_bytes());
             write_stdout(cli::HELP.as_bytes());
             pidone::exit(0)
         }
@@ -155,12 +158,12 @@ impl<'a> Init<'a> {
         let child = match unsafe { spawn.spawn() } {
             Ok(child) => child,
             Err(errno) => {
-                let mut m = Message::new();
-                m.push(b"pidone: cannot start '")
+                Message::new()
+                    .push(b"pidone: cannot start '")
                     .push_quoted(program.to_bytes())
-                    .push(b"': fork: ");
-                m.push(spawn::errno_text(errno).as_bytes()).push(b"\n");
-                write_stderr(m.as_bytes());
+                    .push(b"': fork: ")
+                    .push_errno(errno)
+                    .write_line();
                 pidone::exit(EXIT_START_FAILED)
             }
         };
@@ -217,11 +220,10 @@ impl<'a> Init<'a> {
             return;
         };
         if self.options.verbosity >= 3 {
-            let mut m = Message::new();
-            m.push(b"pidone: forwarding ")
-                .push(signal.name().as_bytes())
-                .push(b"\n");
-            write_stderr(m.as_bytes());
+            Message::new()
+                .push(b"pidone: forwarding ")
+                .push(&signal.name())
+                .write_line();
         }
         // ESRCH: the child is gone and its SIGCHLD is on its way.
         let _ = if self.options.kill_group {
@@ -294,10 +296,13 @@ fn uptime() -> u64 {
 /// A warning at verbosity 1 and up: `pidone: warning: WHAT (REASON)`.
 fn warn(options: &Options, what: &[u8], errno: Errno) {
     if options.verbosity >= 1 {
-        let mut m = Message::new();
-        m.push(b"pidone: warning: ").push(what).push(b" (");
-        m.push(spawn::errno_text(errno).as_bytes()).push(b")\n");
-        write_stderr(m.as_bytes());
+        Message::new()
+            .push(b"pidone: warning: ")
+            .push(what)
+            .push(b" (")
+            .push_errno(errno)
+            .push(b")")
+            .write_line();
     }
 }
 
@@ -309,13 +314,10 @@ fn say(what: &[u8], reaped: Reaped) {
         .push(b" ")
         .push_decimal(reaped.pid.as_raw_nonzero().get() as u64);
     match reaped.status {
-        ExitStatus::Killed { signal, .. } => {
-            m.push(b" was killed by ").push(signal.name().as_bytes())
-        }
+        ExitStatus::Killed { signal, .. } => m.push(b" was killed by ").push(&signal.name()),
         status => m
             .push(b" exited with ")
             .push_decimal(u64::from(status.code().unwrap_or(0))),
     };
-    m.push(b"\n");
-    write_stderr(m.as_bytes());
+    m.write_line();
 }

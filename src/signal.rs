@@ -23,15 +23,25 @@ pub const RTMAX: u8 = MAX;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Signal(NonZeroU8);
 
-/// The kernel's names of signals 1 to 31, without the `SIG` prefix.
-const NAMES: [&str; 31] = [
-    "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
-    "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
-    "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
-];
+/// The kernel's names of signals 1 to 31 without the `SIG` prefix, then
+/// the other names `kill` and the C headers accept ([`ALIAS_NUMBERS`]), in
+/// rows of [`ROW`] bytes padded with NULs: one byte string instead of a table
+/// of pointers keeps the binary small.
+const NAMES: &[u8] = b"\
+HUP\0\0\0INT\0\0\0QUIT\0\0ILL\0\0\0TRAP\0\0ABRT\0\0BUS\0\0\0FPE\0\0\0KILL\0\0USR1\0\0SEGV\0\0\
+USR2\0\0PIPE\0\0ALRM\0\0TERM\0\0STKFLTCHLD\0\0CONT\0\0STOP\0\0TSTP\0\0TTIN\0\0TTOU\0\0\
+URG\0\0\0XCPU\0\0XFSZ\0\0VTALRMPROF\0\0WINCH\0IO\0\0\0\0PWR\0\0\0SYS\0\0\0\
+IOT\0\0\0CLD\0\0\0POLL\0\0UNUSED";
+const ROW: usize = 6;
+/// The numbers of the aliases at the end of [`NAMES`].
+const ALIAS_NUMBERS: [u8; 4] = [6, 17, 29, 31];
 
-/// Other names that `kill` and the C headers accept for the same numbers.
-const ALIASES: [(&str, u8); 4] = [("IOT", 6), ("CLD", 17), ("POLL", 29), ("UNUSED", 31)];
+/// Row `i` of [`NAMES`], without its padding.
+fn name_row(i: usize) -> &'static [u8] {
+    let row = NAMES.get(i * ROW..(i + 1) * ROW).unwrap_or_default();
+    let len = row.iter().position(|&b| b == 0).unwrap_or(row.len());
+    row.get(..len).unwrap_or_default()
+}
 
 macro_rules! signals {
     ($($(#[$doc:meta])* $name:ident = $n:expr;)*) => {
@@ -123,25 +133,25 @@ impl Signal {
     /// or its number for 32 and 33.
     pub fn name(self) -> SignalName {
         let n = self.0.get();
-        let (stem, offset) = match n {
-            1..=31 => (NAMES[usize::from(n - 1)], None),
-            32 | 33 => ("", Some(n)),
-            RTMIN => ("RTMIN", None),
-            RTMAX => ("RTMAX", None),
-            _ if n - RTMIN <= (RTMAX - RTMIN) / 2 => ("RTMIN+", Some(n - RTMIN)),
-            _ => ("RTMAX-", Some(RTMAX - n)),
+        let (stem, offset): (&[u8], _) = match n {
+            1..=31 => (name_row(usize::from(n - 1)), None),
+            32 | 33 => (b"", Some(n)),
+            RTMIN => (b"RTMIN", None),
+            RTMAX => (b"RTMAX", None),
+            _ if n - RTMIN <= (RTMAX - RTMIN) / 2 => (b"RTMIN+", Some(n - RTMIN)),
+            _ => (b"RTMAX-", Some(RTMAX - n)),
         };
         let mut name = SignalName::new();
         // Every push fits: the longest name, "SIGRTMIN+15", is 11 bytes.
         if !stem.is_empty() {
-            let _ = name.push_str("SIG");
-            let _ = name.push_str(stem);
+            let _ = name.extend_from_slice(b"SIG");
+            let _ = name.extend_from_slice(stem);
         }
         if let Some(k) = offset {
             if k >= 10 {
-                let _ = name.push(char::from(b'0' + k / 10));
+                let _ = name.push(b'0' + k / 10);
             }
-            let _ = name.push(char::from(b'0' + k % 10));
+            let _ = name.push(b'0' + k % 10);
         }
         name
     }
@@ -156,17 +166,14 @@ impl Signal {
                 .ok_or(ParseSignalError);
         }
         let name = strip_prefix_ignore_case(text, b"SIG").unwrap_or(text);
-        if let Some(i) = NAMES
-            .iter()
-            .position(|known| name.eq_ignore_ascii_case(known.as_bytes()))
-        {
-            return Ok(Signal::new_const(i as u8 + 1));
-        }
-        if let Some(&(_, n)) = ALIASES
-            .iter()
-            .find(|(alias, _)| name.eq_ignore_ascii_case(alias.as_bytes()))
-        {
-            return Ok(Signal::new_const(n));
+        for i in 0..NAMES.len() / ROW {
+            if name.eq_ignore_ascii_case(name_row(i)) {
+                let n = ALIAS_NUMBERS
+                    .get(i.wrapping_sub(31))
+                    .copied()
+                    .unwrap_or(i as u8 + 1);
+                return Ok(Signal::new_const(n));
+            }
         }
         let (base, rest, up) = if let Some(rest) = strip_prefix_ignore_case(name, b"RTMIN") {
             (RTMIN, rest, true)
@@ -202,8 +209,9 @@ impl Signal {
     }
 }
 
-/// A signal's name, as [`Signal::name`] formats it without allocating.
-pub type SignalName = heapless::String<12>;
+/// A signal's name, as [`Signal::name`] formats it without allocating:
+/// ASCII bytes.
+pub type SignalName = heapless::Vec<u8, 12>;
 
 /// The text given to [`Signal::parse`] names no signal from 1 to 64.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -333,7 +341,7 @@ mod tests {
         for n in 1..=64 {
             let signal = Signal::from_raw(n).unwrap();
             let name = signal.name();
-            assert_eq!(Signal::parse(name.as_bytes()), Ok(signal), "{name}");
+            assert_eq!(Signal::parse(&name), Ok(signal), "{name:?}");
             assert_eq!(Signal::parse(n.to_string().as_bytes()), Ok(signal));
         }
     }
@@ -341,15 +349,15 @@ mod tests {
     #[test]
     fn names_match_kill_l() {
         let name = |n| Signal::from_raw(n).unwrap().name();
-        assert_eq!(name(1), "SIGHUP");
-        assert_eq!(name(15), "SIGTERM");
-        assert_eq!(name(31), "SIGSYS");
-        assert_eq!(name(32), "32");
-        assert_eq!(name(34), "SIGRTMIN");
-        assert_eq!(name(37), "SIGRTMIN+3");
-        assert_eq!(name(49), "SIGRTMIN+15");
-        assert_eq!(name(50), "SIGRTMAX-14");
-        assert_eq!(name(64), "SIGRTMAX");
+        assert_eq!(&name(1)[..], b"SIGHUP");
+        assert_eq!(&name(15)[..], b"SIGTERM");
+        assert_eq!(&name(31)[..], b"SIGSYS");
+        assert_eq!(&name(32)[..], b"32");
+        assert_eq!(&name(34)[..], b"SIGRTMIN");
+        assert_eq!(&name(37)[..], b"SIGRTMIN+3");
+        assert_eq!(&name(49)[..], b"SIGRTMIN+15");
+        assert_eq!(&name(50)[..], b"SIGRTMAX-14");
+        assert_eq!(&name(64)[..], b"SIGRTMAX");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! foreground, the signal state pidone inherited, and `execvp`'s `PATH`
 //! search, without allocating.
 
-use crate::cli::Message;
+use crate::message::Message;
 use crate::signal::{self, Signal, SignalSet};
 use crate::{Errno, Pid, sys};
 use core::ffi::CStr;
@@ -13,7 +13,7 @@ use rustix::process;
 pub const PATH_MAX: usize = 4096;
 
 /// The search path `execvp` uses when `PATH` is unset (musl's).
-pub const DEFAULT_PATH: &[u8] = b"/usr/local/bin:/bin:/usr/bin";
+pub const DEFAULT_PATH: &CStr = c"/usr/local/bin:/bin:/usr/bin";
 
 /// The exit code of a child that could not run its program: 127 when it was
 /// not found, 126 when it was found but could not be executed (a directory,
@@ -84,8 +84,8 @@ impl Spawn<'_> {
         }
         let _ = signal::set_mask(self.mask);
         // SAFETY: the caller's promise on argv and envp.
-        let errno = unsafe { execvp(self.program.to_bytes(), self.argv, self.envp) };
-        report_exec_failure(self.program.to_bytes(), errno);
+        let errno = unsafe { execvp(self.program, self.argv, self.envp) };
+        report_exec_failure(self.program, errno);
         crate::exit(exit_code_for(errno))
     }
 }
@@ -102,7 +102,7 @@ impl Spawn<'_> {
 /// # Safety
 ///
 /// `argv` and `envp` are NULL-terminated arrays of C strings.
-pub unsafe fn execvp(program: &[u8], argv: *const *const u8, envp: *const *const u8) -> Errno {
+pub unsafe fn execvp(program: &CStr, argv: *const *const u8, envp: *const *const u8) -> Errno {
     // SAFETY: the caller's promise.
     let path = unsafe { getenv(envp, b"PATH") }.unwrap_or(DEFAULT_PATH);
     let mut buffer = PathBuffer::new();
@@ -132,9 +132,16 @@ pub unsafe fn execvp(program: &[u8], argv: *const *const u8, envp: *const *const
 /// # Safety
 ///
 /// `envp` is NULL or a NULL-terminated array of C strings.
-pub unsafe fn getenv<'a>(envp: *const *const u8, name: &[u8]) -> Option<&'a [u8]> {
+pub unsafe fn getenv<'a>(envp: *const *const u8, name: &[u8]) -> Option<&'a CStr> {
     // SAFETY: the caller's promise.
-    unsafe { env_entries(envp) }.find_map(|entry| entry.strip_prefix(name)?.strip_prefix(b"="))
+    let value = unsafe { env_entries(envp) }.find_map(|entry| {
+        entry
+            .to_bytes_with_nul()
+            .strip_prefix(name)?
+            .strip_prefix(b"=")
+    })?;
+    // SAFETY: the tail of a C string is one, NUL included.
+    Some(unsafe { CStr::from_bytes_with_nul_unchecked(value) })
 }
 
 /// The entries of a NULL-terminated `envp` (or `argv`), as bytes.
@@ -142,7 +149,7 @@ pub unsafe fn getenv<'a>(envp: *const *const u8, name: &[u8]) -> Option<&'a [u8]
 /// # Safety
 ///
 /// `envp` is NULL or a NULL-terminated array of C strings that outlive `'a`.
-pub unsafe fn env_entries<'a>(envp: *const *const u8) -> impl Iterator<Item = &'a [u8]> {
+pub unsafe fn env_entries<'a>(envp: *const *const u8) -> impl Iterator<Item = &'a CStr> {
     let mut at = envp;
     core::iter::from_fn(move || {
         if at.is_null() {
@@ -156,7 +163,7 @@ pub unsafe fn env_entries<'a>(envp: *const *const u8) -> impl Iterator<Item = &'
         // SAFETY: not the terminating NULL, so the next slot exists.
         at = unsafe { at.add(1) };
         // SAFETY: a C string, by the caller's promise.
-        Some(unsafe { CStr::from_ptr(entry.cast()) }.to_bytes())
+        Some(unsafe { CStr::from_ptr(entry.cast()) })
     })
 }
 
@@ -174,10 +181,11 @@ pub struct Candidates<'a> {
 
 impl<'a> Candidates<'a> {
     /// The candidates for `program` along `path` (a `PATH` value).
-    pub fn new(path: &'a [u8], program: &'a [u8]) -> Candidates<'a> {
-        let search = !program.contains(&b'/');
+    pub fn new(path: &'a CStr, program: &'a CStr) -> Candidates<'a> {
+        let program = program.to_bytes();
+        let search = !program.iter().any(|&b| b == b'/');
         Candidates {
-            rest: Some(if search { path } else { b"" }),
+            rest: Some(if search { path.to_bytes() } else { b"" }),
             program,
             search,
         }
@@ -190,7 +198,7 @@ impl<'a> Candidates<'a> {
 
     /// The next path to try, as a C string in `buffer`, or the error that
     /// stands for it: `ENOENT` for an empty program name, `ENAMETOOLONG`
-    /// for a path longer than [`PATH_MAX`], `EINVAL` for a name with a NUL.
+    /// for a path longer than [`PATH_MAX`].
     pub fn next<'b>(&mut self, buffer: &'b mut PathBuffer) -> Option<Result<&'b CStr, Errno>> {
         let rest = self.rest?;
         buffer.clear();
@@ -198,50 +206,23 @@ impl<'a> Candidates<'a> {
             self.rest = None;
             return Some(Err(Errno::NOENT));
         }
-        if self.program.contains(&0) {
-            self.rest = None;
-            return Some(Err(Errno::INVAL));
+        let mut dir: &[u8] = b"";
+        self.rest = None;
+        if self.search {
+            let mut parts = rest.splitn(2, |&b| b == b':');
+            dir = parts.next().unwrap_or_default();
+            self.rest = parts.next();
         }
-        let dir = if self.search {
-            let end = rest.iter().position(|&b| b == b':');
-            self.rest = end.map(|end| &rest[end + 1..]);
-            &rest[..end.unwrap_or(rest.len())]
-        } else {
-            self.rest = None;
-            b""
-        };
-        let fits = (!self.search
-            || dir.is_empty()
+        let fits = (dir.is_empty()
             || (buffer.extend_from_slice(dir).is_ok() && buffer.push(b'/').is_ok()))
             && buffer.extend_from_slice(self.program).is_ok()
             && buffer.push(0).is_ok();
         if !fits {
             return Some(Err(Errno::NAMETOOLONG));
         }
-        Some(CStr::from_bytes_with_nul(buffer).map_err(|_| Errno::INVAL))
-    }
-}
-
-/// A short text for the errors `execve` and `fork` give, as `strerror`
-/// would say it.
-pub fn errno_text(errno: Errno) -> &'static str {
-    match errno {
-        Errno::NOENT => "No such file or directory",
-        Errno::ACCESS => "Permission denied",
-        Errno::NOEXEC => "Exec format error",
-        Errno::NOTDIR => "Not a directory",
-        Errno::ISDIR => "Is a directory",
-        Errno::LOOP => "Too many levels of symbolic links",
-        Errno::NAMETOOLONG => "File name too long",
-        Errno::TOOBIG => "Argument list too long",
-        Errno::NOMEM => "Out of memory",
-        Errno::AGAIN => "Resource temporarily unavailable",
-        Errno::TXTBSY => "Text file busy",
-        Errno::PERM => "Operation not permitted",
-        Errno::IO => "Input/output error",
-        Errno::LIBBAD => "Accessing a corrupted shared library",
-        Errno::INVAL => "Invalid argument",
-        _ => "Unknown error",
+        // SAFETY: `dir` and `program` come from C strings, so the only NUL
+        // is the one just pushed.
+        Some(Ok(unsafe { CStr::from_bytes_with_nul_unchecked(buffer) }))
     }
 }
 
@@ -249,67 +230,41 @@ pub fn errno_text(errno: Errno) -> &'static str {
 /// `pidone: cannot run 'NAME': REASON`. A path that exists but gave
 /// `ENOENT` names its missing interpreter or loader; one that gave `EACCES`
 /// and is a directory says so.
-fn report_exec_failure(program: &[u8], errno: Errno) {
-    let exists =
-        program.contains(&b'/') && rustix::fs::access(program, rustix::fs::Access::EXISTS).is_ok();
+fn report_exec_failure(program: &CStr, errno: Errno) {
+    use rustix::fs::{Access, FileType, access, stat};
+    let has_slash = program.to_bytes().iter().any(|&b| b == b'/');
+    let exists = has_slash && access(program, Access::EXISTS).is_ok();
     let mut m = Message::new();
     m.push(b"pidone: cannot run '")
-        .push_quoted(program)
+        .push_quoted(program.to_bytes())
         .push(b"': ");
     match errno {
         Errno::NOENT if exists => {
             m.push(b"its interpreter or loader is missing (No such file or directory)")
         }
-        Errno::ACCESS if exists && is_directory(program) => m.push(b"Is a directory"),
-        _ => m.push(errno_text(errno).as_bytes()),
-    };
-    if errno_text(errno) == "Unknown error" {
-        m.push(b" ")
-            .push_decimal(u64::from(errno.raw_os_error().unsigned_abs()));
-    }
-    m.push(b"\n");
-    write_stderr(m.as_bytes());
-}
-
-fn is_directory(path: &[u8]) -> bool {
-    rustix::fs::stat(path).is_ok_and(|st| {
-        rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory
-    })
-}
-
-/// Writes `bytes` to stderr in as few `write(2)`s as it takes; errors are
-/// ignored, for there is nowhere else to say them.
-pub fn write_stderr(bytes: &[u8]) {
-    // SAFETY: fd 2 is only borrowed for the write; a closed one fails it.
-    write_all(unsafe { BorrowedFd::borrow_raw(2) }, bytes);
-}
-
-/// Writes `bytes` to stdout, as [`write_stderr`] does to stderr.
-pub fn write_stdout(bytes: &[u8]) {
-    // SAFETY: as for stderr.
-    write_all(unsafe { BorrowedFd::borrow_raw(1) }, bytes);
-}
-
-fn write_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) {
-    while !bytes.is_empty() {
-        match rustix::io::write(fd, bytes) {
-            Ok(0) => return,
-            Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
-            Err(Errno::INTR) => {}
-            Err(_) => return,
+        Errno::ACCESS
+            if exists
+                && stat(program)
+                    .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Directory) =>
+        {
+            m.push(b"Is a directory")
         }
-    }
+        _ => m.push_errno(errno),
+    };
+    m.write_line();
 }
 
 #[cfg(test)]
 mod tests {
     extern crate std;
     use super::*;
+    use std::ffi::CString;
     use std::vec::Vec;
 
     fn all(path: &[u8], program: &[u8]) -> Vec<Result<Vec<u8>, Errno>> {
+        let (path, program) = (CString::new(path).unwrap(), CString::new(program).unwrap());
         let mut buffer = PathBuffer::new();
-        let mut candidates = Candidates::new(path, program);
+        let mut candidates = Candidates::new(&path, &program);
         let mut out = Vec::new();
         while let Some(c) = candidates.next(&mut buffer) {
             out.push(c.map(|c| c.to_bytes().to_vec()));
@@ -362,7 +317,7 @@ mod tests {
         let entries = [c"PATHX=1".as_ptr(), c"PATH=/x".as_ptr(), core::ptr::null()];
         // SAFETY: a NULL-terminated array of C strings.
         let found = unsafe { getenv(entries.as_ptr().cast(), b"PATH") };
-        assert_eq!(found, Some(&b"/x"[..]));
+        assert_eq!(found, Some(c"/x"));
         // SAFETY: as above.
         assert_eq!(unsafe { getenv(core::ptr::null(), b"PATH") }, None);
     }

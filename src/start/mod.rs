@@ -28,7 +28,7 @@ unsafe extern "C" fn start_rust(stack: *const usize, inherited_mask: u64) -> ! {
 /// silently. No `core::fmt` is pulled in to format the panic's message.
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    pidone::spawn::write_stderr(b"pidone: internal error (a bug in pidone); exiting\n");
+    pidone::message::write_stderr(b"pidone: internal error (a bug in pidone); exiting\n");
     pidone::exit(crate::EXIT_BUG)
 }
 
