@@ -17,20 +17,14 @@ pub const USAGE: &str = "usage: pidone [-hsgvwP] [-e CODE] [-p SIGNAL] [-r FROM:
 /// is terse; README.md says the rest.
 pub const HELP: &str = "\
 Runs PROGRAM, forwards signals to it, reaps zombies, exits with its status.
-  -s          become a child subreaper (automatic when not PID 1)
-  -g          send signals to the child's process group
-  -e CODE     exit 0 when the child exits with CODE (repeatable)
-  -p SIGNAL   parent-death signal, forwarded like any other
-  -r FROM:TO  forward FROM as TO; TO=0 drops it (repeatable)
-  -v          more messages (repeatable)
-  -w          warn for every zombie reaped besides the child
-  -P          no program: reap until TERM or INT, then exit 0
-  --grace S   when the child exits, TERM the rest, KILL them S seconds later
-  --version   print the version
-Signals: TERM, SIGTERM, 15, RTMIN+3. Environment: TINI_SUBREAPER,
-TINI_KILL_PROCESS_GROUP, TINI_VERBOSITY=N (1: warnings, the default).
-Exit: PROGRAM's code, or 128+N if signal N killed it; 1 usage error;
-125 fork failed; 126 PROGRAM cannot be executed; 127 PROGRAM not found.
+ -s  child subreaper        -e CODE     exit 0 if the child exits with CODE
+ -g  signal the child's     -p SIGNAL   parent-death signal
+     process group          -r FROM:TO  forward FROM as TO (TO=0: drop)
+ -v  more messages          --grace S   TERM leftovers, KILL them S s later
+ -w  warn on zombies        -P          no program: reap until TERM/INT
+Env: TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP, TINI_VERBOSITY. Exit: the
+child's code or 128+signal; 1 usage; 125 no fork; 126 not executable;
+127 not found.
 ";
 
 /// The longest value a `-r` table can hold: signals 1 to 64.

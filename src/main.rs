@@ -221,8 +221,8 @@ impl<'a> Init<'a> {
         };
         if self.options.verbosity >= 3 {
             Message::new()
-                .push(b"pidone: forwarding ")
-                .push(&signal.name())
+                .push(b"pidone: forwarding signal ")
+                .push_decimal(signal.as_raw() as u64)
                 .write_line();
         }
         // ESRCH: the child is gone and its SIGCHLD is on its way.
@@ -306,18 +306,15 @@ fn warn(options: &Options, what: &[u8], errno: Errno) {
     }
 }
 
-/// `pidone: WHAT PID exited with CODE` or `... was killed by SIGNAL`.
+/// `pidone: WHAT PID, status CODE`, CODE as a shell gives it (128+N for
+/// signal N). Signal names would cost the binary their formatting code.
 fn say(what: &[u8], reaped: Reaped) {
-    let mut m = Message::new();
-    m.push(b"pidone: ")
+    Message::new()
+        .push(b"pidone: ")
         .push(what)
         .push(b" ")
-        .push_decimal(reaped.pid.as_raw_nonzero().get() as u64);
-    match reaped.status {
-        ExitStatus::Killed { signal, .. } => m.push(b" was killed by ").push(&signal.name()),
-        status => m
-            .push(b" exited with ")
-            .push_decimal(u64::from(status.code().unwrap_or(0))),
-    };
-    m.write_line();
+        .push_decimal(reaped.pid.as_raw_nonzero().get() as u64)
+        .push(b", status ")
+        .push_decimal(u64::from(reaped.status.code().unwrap_or(0)))
+        .write_line();
 }

@@ -51,7 +51,7 @@ impl Message {
     /// or `error N`.
     pub fn push_errno(&mut self, errno: Errno) -> &mut Message {
         match errno_text(errno) {
-            Some(text) => self.push(text.as_bytes()),
+            Some(text) => self.push(text),
             None => self
                 .push(b"error ")
                 .push_decimal(u64::from(errno.raw_os_error().unsigned_abs())),
@@ -70,27 +70,33 @@ impl Message {
     }
 }
 
-/// What `strerror` says of the errors `execve`, `fork` and `prctl` give.
-fn errno_text(errno: Errno) -> Option<&'static str> {
-    match errno {
-        Errno::NOENT => "No such file or directory",
-        Errno::ACCESS => "Permission denied",
-        Errno::NOEXEC => "Exec format error",
-        Errno::NOTDIR => "Not a directory",
-        Errno::ISDIR => "Is a directory",
-        Errno::LOOP => "Too many levels of symbolic links",
-        Errno::NAMETOOLONG => "File name too long",
-        Errno::TOOBIG => "Argument list too long",
-        Errno::NOMEM => "Out of memory",
-        Errno::AGAIN => "Resource temporarily unavailable",
-        Errno::TXTBSY => "Text file busy",
-        Errno::PERM => "Operation not permitted",
-        Errno::IO => "Input/output error",
-        Errno::LIBBAD => "Accessing a corrupted shared library",
-        Errno::INVAL => "Invalid argument",
-        _ => return None,
-    }
-    .into()
+/// What `strerror` says of the errors `execve`, `fork` and `prctl` give:
+/// each text follows its errno's number (one byte) and ends with a NUL. One
+/// byte string instead of a table of pointers keeps the binary small.
+const ERRNO_TEXTS: &[u8] = b"\
+\x01Operation not permitted\0\
+\x02No such file or directory\0\
+\x05Input/output error\0\
+\x07Argument list too long\0\
+\x08Exec format error\0\
+\x0bResource temporarily unavailable\0\
+\x0cOut of memory\0\
+\x0dPermission denied\0\
+\x14Not a directory\0\
+\x15Is a directory\0\
+\x16Invalid argument\0\
+\x1aText file busy\0\
+\x24File name too long\0\
+\x28Too many levels of symbolic links\0\
+\x50Accessing a corrupted shared library\0";
+
+/// The text [`ERRNO_TEXTS`] has for `errno`.
+fn errno_text(errno: Errno) -> Option<&'static [u8]> {
+    let number = errno.raw_os_error();
+    ERRNO_TEXTS.split(|&b| b == 0).find_map(|entry| match entry {
+        [n, text @ ..] if i32::from(*n) == number => Some(text),
+        _ => None,
+    })
 }
 
 /// Writes `bytes` to stderr in as few `write(2)`s as it takes; errors are
