@@ -105,34 +105,31 @@ impl ExitCodes {
     }
 }
 
-/// The signal each signal is forwarded as (`-r`), or none.
+/// The signal each signal is forwarded as (`-r`), or none. Entry `n` is 0
+/// when signal `n` is forwarded as itself, [`Rewrites::DROP`] when it is
+/// dropped, and the new number otherwise: all zeros is the table with no
+/// rewrite, which costs nothing to set up.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Rewrites([u8; SIGNALS]);
 
 impl Rewrites {
     /// Every signal forwarded as itself.
-    pub const IDENTITY: Rewrites = {
-        let mut table = [0; SIGNALS];
-        let mut n = 0;
-        while n < SIGNALS {
-            table[n] = n as u8;
-            n += 1;
-        }
-        Rewrites(table)
-    };
+    pub const IDENTITY: Rewrites = Rewrites([0; SIGNALS]);
+    const DROP: u8 = u8::MAX;
 
     /// Forward `from` as `to`, or drop it when `to` is `None`.
     pub fn set(&mut self, from: Signal, to: Option<Signal>) {
         if let Some(slot) = self.0.get_mut(from.as_raw() as usize) {
-            *slot = to.map_or(0, |to| to.as_raw() as u8);
+            *slot = to.map_or(Rewrites::DROP, |to| to.as_raw() as u8);
         }
     }
 
     /// What `signal` is forwarded as; `None`: it is dropped.
     pub fn apply(&self, signal: Signal) -> Option<Signal> {
-        self.0
-            .get(signal.as_raw() as usize)
-            .and_then(|&to| Signal::from_raw(i32::from(to)))
+        match self.0.get(signal.as_raw() as usize) {
+            Some(0) | None => Some(signal),
+            Some(&to) => Signal::from_raw(i32::from(to)),
+        }
     }
 }
 
