@@ -33,6 +33,10 @@ fn main() {
     // Each `( sleep & )` forks a subshell that forks `sleep` and exits at
     // once: the sleeps are orphans, re-parented to this process.
     let script = format!("for i in $(seq {count}); do (sleep 0.$i &); done; exit 3");
+    #[expect(
+        clippy::zombie_processes,
+        reason = "the reaper waits for it, not `Child::wait`"
+    )]
     let shell = Command::new("sh")
         .args(["-c", &script])
         .spawn()

@@ -183,7 +183,7 @@ impl<'a> Candidates<'a> {
     /// The candidates for `program` along `path` (a `PATH` value).
     pub fn new(path: &'a CStr, program: &'a CStr) -> Candidates<'a> {
         let program = program.to_bytes();
-        let search = !program.iter().any(|&b| b == b'/');
+        let search = !has_slash(program);
         Candidates {
             rest: Some(if search { path.to_bytes() } else { b"" }),
             program,
@@ -226,14 +226,22 @@ impl<'a> Candidates<'a> {
     }
 }
 
+/// Whether `path` has a `/`, which makes `execvp` run it without a search.
+#[expect(
+    clippy::manual_contains,
+    reason = "`contains` brings a 200-byte memchr into the binary"
+)]
+fn has_slash(path: &[u8]) -> bool {
+    path.iter().any(|&b| b == b'/')
+}
+
 /// Says on stderr why `program` could not be run:
 /// `pidone: cannot run 'NAME': REASON`. A path that exists but gave
 /// `ENOENT` names its missing interpreter or loader; one that gave `EACCES`
 /// and is a directory says so.
 fn report_exec_failure(program: &CStr, errno: Errno) {
     use rustix::fs::{Access, FileType, access, stat};
-    let has_slash = program.to_bytes().iter().any(|&b| b == b'/');
-    let exists = has_slash && access(program, Access::EXISTS).is_ok();
+    let exists = has_slash(program.to_bytes()) && access(program, Access::EXISTS).is_ok();
     let mut m = Message::new();
     m.push(b"pidone: cannot run '")
         .push_quoted(program.to_bytes())

@@ -139,3 +139,10 @@ unsafe extern "C" fn strlen(s: *const c_char) -> usize {
     }
     n
 }
+
+/// The personality routine that libcore's prebuilt objects name in their
+/// unwind tables. With `panic = "abort"` nothing unwinds, so it is never
+/// called; release builds (LTO) drop the reference, and unoptimised builds,
+/// which the tests run, link against this.
+#[unsafe(no_mangle)]
+extern "C" fn rust_eh_personality() {}
