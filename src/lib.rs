@@ -168,6 +168,7 @@ pub struct Reaper {
     signals: SignalSet,
     previous_mask: SignalSet,
     dropped: u64,
+    children_left: bool,
 }
 
 impl Reaper {
@@ -187,6 +188,7 @@ impl Reaper {
             signals,
             previous_mask,
             dropped: 0,
+            children_left: true,
         })
     }
 
@@ -202,6 +204,7 @@ impl Reaper {
             config,
             previous_mask,
             dropped: 0,
+            children_left: true,
         })
     }
 
@@ -257,7 +260,14 @@ impl Reaper {
                         self.dropped += 1;
                     }
                 }
-                Ok(None) | Err(Errno::CHILD) => return Ok(count),
+                Ok(None) => {
+                    self.children_left = true;
+                    return Ok(count);
+                }
+                Err(Errno::CHILD) => {
+                    self.children_left = false;
+                    return Ok(count);
+                }
                 Err(Errno::INTR) => continue,
                 Err(errno) => return Err(Error::Sys(errno)),
             }
@@ -275,6 +285,13 @@ impl Reaper {
                 self.reap(sink)?;
             }
         }
+    }
+
+    /// Whether the last [`Reaper::reap`] left selected children behind
+    /// (running, or stopped): `false` once `wait4` said there are none
+    /// (`ECHILD`), which is how an init knows that every process is gone.
+    pub fn children_left(&self) -> bool {
+        self.children_left
     }
 
     /// How many statuses the sink refused, since the start.

@@ -64,15 +64,17 @@ fn main(
         }
     };
     let init = Init::new(&options, inherited_mask);
-    if options.pause {
-        init.pause()
-    }
-    // SAFETY: `program` indexes an argument, so argv[1 + program] is a C
-    // string and what follows it is the rest of argv with its NULL.
-    let child_argv = unsafe { argv.add(1 + options.program) };
-    // SAFETY: as above.
-    let program = unsafe { CStr::from_ptr((*child_argv).cast()) };
-    init.run(program, child_argv, envp)
+    let child = if options.pause {
+        None
+    } else {
+        // SAFETY: `program` indexes an argument, so argv[1 + program] is a
+        // C string and what follows it is the rest of argv with its NULL.
+        let child_argv = unsafe { argv.add(1 + options.program) };
+        // SAFETY: as above.
+        let program = unsafe { CStr::from_ptr((*child_argv).cast()) };
+        Some(init.spawn(program, child_argv, envp))
+    };
+    init.supervise(child)
 }
 
 /// pidone once it knows what to do.
@@ -132,21 +134,8 @@ impl<'a> Init<'a> {
         }
     }
 
-    /// `-P`: no program; reap until TERM or INT, then exit 0.
-    fn pause(mut self) -> ! {
-        loop {
-            match self.reaper.wait(None) {
-                Ok(Some(Signal::CHLD)) => {
-                    self.reap(None);
-                }
-                Ok(Some(Signal::TERM | Signal::INT)) => pidone::exit(0),
-                _ => {}
-            }
-        }
-    }
-
-    /// Starts the program and supervises it until it exits.
-    fn run(mut self, program: &CStr, argv: *const *const u8, envp: *const *const u8) -> ! {
+    /// Starts the program as pidone's child, or exits 125 if it cannot.
+    fn spawn(&self, program: &CStr, argv: *const *const u8, envp: *const *const u8) -> Pid {
         let spawn = Spawn {
             program,
             argv,
@@ -155,7 +144,7 @@ impl<'a> Init<'a> {
             sigchld_ignored: self.sigchld_ignored,
         };
         // SAFETY: argv and envp come from the kernel; pidone has one thread.
-        let child = match unsafe { spawn.spawn() } {
+        match unsafe { spawn.spawn() } {
             Ok(child) => child,
             Err(errno) => {
                 Message::new()
@@ -166,22 +155,32 @@ impl<'a> Init<'a> {
                     .write_line();
                 pidone::exit(EXIT_START_FAILED)
             }
-        };
+        }
+    }
+
+    /// The loop: sleep until a signal comes; SIGCHLD means reap, any other
+    /// means forward. Ends when the child has exited, with its status (after
+    /// `--grace`); with no child (`-P`), when TERM or INT comes, with 0.
+    fn supervise(mut self, child: Option<Pid>) -> ! {
         let status = loop {
             match self.reaper.wait(None) {
                 Ok(Some(Signal::CHLD)) => {
-                    if let Some(status) = self.reap(Some(child)) {
+                    if let Some(status) = self.reap(child) {
                         break status;
                     }
                 }
-                Ok(Some(signal)) => self.forward(child, signal),
+                Ok(Some(signal)) => match child {
+                    Some(child) => self.forward(child, signal),
+                    None if matches!(signal, Signal::TERM | Signal::INT) => pidone::exit(0),
+                    None => {}
+                },
                 Ok(None) => {}
                 // rt_sigtimedwait fails only for bad arguments: nothing to
                 // wait for any more, so stop waiting rather than spin.
                 Err(_) => pidone::exit(EXIT_BUG),
             }
         };
-        if let Some(seconds) = self.options.grace {
+        if let (Some(seconds), Some(child)) = (self.options.grace, child) {
             self.grace(child, seconds);
         }
         let code = status.code().unwrap_or(EXIT_BUG);
@@ -235,7 +234,8 @@ impl<'a> Init<'a> {
 
     /// `--grace`: TERM to every process left (all of the namespace as its
     /// PID 1; otherwise the child's process group, never `kill(-1)`), reap
-    /// until none is left or the time is over, then KILL what remains.
+    /// until none is left or the time is over, then KILL what remains and
+    /// give it two more seconds to go.
     fn grace(&mut self, child: Pid, seconds: u32) {
         let pid1 = self.pid1;
         let send = |signal| {
@@ -250,39 +250,30 @@ impl<'a> Init<'a> {
         }
         // sysinfo's uptime counts whole seconds; one more makes sure the
         // leftovers get at least the time asked for.
-        let deadline = uptime()
+        let mut deadline = uptime()
             .saturating_add(u64::from(seconds))
             .saturating_add(1);
-        while self.drain_left() {
-            let now = uptime();
-            if now >= deadline {
-                let _ = send(Signal::KILL);
-                // SIGKILL is prompt; what still lingers after a second is
-                // beyond pidone's reach (not its child, or stuck in the
-                // kernel), and is not worth the child's status.
-                let last = uptime().saturating_add(2);
-                while self.drain_left() && uptime() < last {
-                    let _ = self.reaper.wait(Some(Duration::from_millis(100)));
-                }
+        let mut killed = false;
+        loop {
+            self.reap(None);
+            if !self.reaper.children_left() {
                 return;
             }
-            let _ = self.reaper.wait(Some(Duration::from_secs(deadline - now)));
-        }
-    }
-
-    /// Reaps all that has exited; whether any child is left.
-    fn drain_left(&mut self) -> bool {
-        loop {
-            match pidone::wait_nohang(WaitTarget::Any, WaitOptions::NONE) {
-                Ok(Some(reaped)) => {
-                    if self.options.warn_zombies {
-                        say(b"reaped zombie", reaped);
-                    }
+            let now = uptime();
+            if now >= deadline {
+                // What outlives SIGKILL by two seconds is beyond pidone's
+                // reach (stuck in the kernel, or not its child), and not
+                // worth holding the child's status back for.
+                if killed {
+                    return;
                 }
-                Ok(None) => return true,
-                Err(Errno::INTR) => {}
-                Err(_) => return false,
+                let _ = send(Signal::KILL);
+                killed = true;
+                deadline = now + 2;
             }
+            let _ = self
+                .reaper
+                .wait(Some(Duration::from_secs(deadline.saturating_sub(now))));
         }
     }
 }

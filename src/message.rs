@@ -93,10 +93,12 @@ const ERRNO_TEXTS: &[u8] = b"\
 /// The text [`ERRNO_TEXTS`] has for `errno`.
 fn errno_text(errno: Errno) -> Option<&'static [u8]> {
     let number = errno.raw_os_error();
-    ERRNO_TEXTS.split(|&b| b == 0).find_map(|entry| match entry {
-        [n, text @ ..] if i32::from(*n) == number => Some(text),
-        _ => None,
-    })
+    ERRNO_TEXTS
+        .split(|&b| b == 0)
+        .find_map(|entry| match entry {
+            [n, text @ ..] if i32::from(*n) == number => Some(text),
+            _ => None,
+        })
 }
 
 /// Writes `bytes` to stderr in as few `write(2)`s as it takes; errors are
