@@ -17,14 +17,13 @@ pub const USAGE: &str = "usage: pidone [-hsgvwP] [-e CODE] [-p SIGNAL] [-r FROM:
 /// is terse; README.md says the rest.
 pub const HELP: &str = "\
 Runs PROGRAM, forwards signals to it, reaps zombies, exits with its status.
- -s  child subreaper        -e CODE     exit 0 if the child exits with CODE
- -g  signal the child's     -p SIGNAL   parent-death signal
-     process group          -r FROM:TO  forward FROM as TO (TO=0: drop)
- -v  more messages          --grace S   TERM leftovers, KILL them S s later
- -w  warn on zombies        -P          no program: reap until TERM/INT
-Env: TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP, TINI_VERBOSITY. Exit: the
-child's code or 128+signal; 1 usage; 125 no fork; 126 not executable;
-127 not found.
+ -s  subreaper       -e CODE     exit 0 if the child exits with CODE
+ -g  signal group    -p SIGNAL   parent-death signal
+ -v  more messages   -r FROM:TO  forward FROM as TO (TO=0: drop)
+ -w  warn on zombies --grace S   TERM leftovers, KILL them after S s
+ -P  no program, reap until TERM or INT
+Exit: the child's code or 128+signal; 1 usage; 125 fork failed;
+126 cannot execute; 127 not found. See README.md.
 ";
 
 /// The longest value a `-r` table can hold: signals 1 to 64.
