@@ -32,8 +32,8 @@ const SIGNALS: usize = 65;
 /// What the command line asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    /// Run a program (or pause) with these options.
-    Run(Options),
+    /// Run a program (or pause) with the options [`parse`] filled in.
+    Run,
     /// `-h`/`--help`: print [`HELP`] on stdout and exit 0.
     Help,
     /// `--version`: print the version on stdout and exit 0.
@@ -194,8 +194,8 @@ impl UsageError<'_> {
 pub fn parse<'a>(
     args: impl IntoIterator<Item = &'a [u8]>,
     env: impl IntoIterator<Item = &'a [u8]>,
+    options: &mut Options,
 ) -> Result<Command, UsageError<'a>> {
-    let mut options = Options::default();
     for entry in env {
         if entry.starts_with(b"TINI_SUBREAPER=") {
             options.subreaper = true;
@@ -255,7 +255,7 @@ pub fn parse<'a>(
                             } else {
                                 core::mem::take(&mut rest)
                             };
-                            apply_valued(&mut options, flag, value)?;
+                            apply_valued(options, flag, value)?;
                         }
                         _ => return Err(UsageError::UnknownFlag(flag)),
                     }
@@ -267,18 +267,13 @@ pub fn parse<'a>(
             }
         }
     }
-    match (program, options.pause) {
-        (Some(_), true) => Err(UsageError::PauseWithProgram),
-        (None, false) => Err(UsageError::NoProgram),
-        (Some(at), false) => Ok(Command::Run(Options {
-            program: at,
-            ..options
-        })),
-        (None, true) => Ok(Command::Run(Options {
-            program: index,
-            ..options
-        })),
-    }
+    options.program = match (program, options.pause) {
+        (Some(_), true) => return Err(UsageError::PauseWithProgram),
+        (None, false) => return Err(UsageError::NoProgram),
+        (Some(at), false) => at,
+        (None, true) => index,
+    };
+    Ok(Command::Run)
 }
 
 fn apply_valued<'a>(
@@ -336,17 +331,22 @@ mod tests {
     use super::*;
     use std::vec::Vec;
 
-    fn run(args: &[&str]) -> Result<Command, UsageError<'static>> {
+    fn parsed(args: &[&str], env: &[&'static [u8]]) -> (Result<Command, UsageError<'static>>, Options) {
         let args: Vec<&'static [u8]> = args
             .iter()
             .map(|a| &*std::boxed::Box::leak(a.as_bytes().to_vec().into_boxed_slice()))
             .collect();
-        parse(args, [])
+        let mut options = Options::default();
+        (parse(args, env.iter().copied(), &mut options), options)
+    }
+
+    fn run(args: &[&str]) -> Result<Command, UsageError<'static>> {
+        parsed(args, &[]).0
     }
 
     fn options(args: &[&str]) -> Options {
-        match run(args) {
-            Ok(Command::Run(options)) => options,
+        match parsed(args, &[]) {
+            (Ok(Command::Run), options) => options,
             other => panic!("{args:?}: {other:?}"),
         }
     }
@@ -461,13 +461,13 @@ mod tests {
             b"TINI_KILL_PROCESS_GROUP=1",
             b"TINI_VERBOSITY=3",
         ];
-        let Ok(Command::Run(o)) = parse([&b"x"[..]], env) else {
+        let (Ok(Command::Run), o) = parsed(&["x"], &env) else {
             panic!()
         };
         assert!(o.subreaper && o.kill_group);
         assert_eq!(o.verbosity, 3);
-        let verbosity = |value: &'static [u8]| match parse([&b"-v"[..], b"x"], [value]) {
-            Ok(Command::Run(o)) => o.verbosity,
+        let verbosity = |value: &'static [u8]| match parsed(&["-v", "x"], &[value]) {
+            (Ok(Command::Run), o) => o.verbosity,
             other => panic!("{other:?}"),
         };
         assert_eq!(verbosity(b"TINI_VERBOSITY=abc"), 1);

@@ -46,8 +46,9 @@ fn main(
         .map(CStr::to_bytes);
     // SAFETY: envp is the kernel's NULL-terminated environment.
     let env = unsafe { spawn::env_entries(envp) }.map(CStr::to_bytes);
-    let options = match cli::parse(args, env) {
-        Ok(Command::Run(options)) => options,
+    let mut options = Options::default();
+    match cli::parse(args, env, &mut options) {
+        Ok(Command::Run) => {}
         Ok(Command::Help) => {
             write_stdout(cli::USAGE.as_bytes());
             write_stdout(cli::HELP.as_bytes());
