@@ -8,14 +8,12 @@
 
 use crate::message::Message;
 use crate::signal::{Signal, parse_decimal};
+use crate::strip_prefix;
 
-/// The one-line usage, printed after every usage error and before
-/// [`HELP`].
-pub const USAGE: &str = "usage: pidone [-hsgvwP] [-e CODE] [-p SIGNAL] [-r FROM:TO] [--grace SECONDS] [--] PROGRAM [ARGS...]\n";
-
-/// What `-h` prints after [`USAGE`]: every byte of it is in the binary, so it
-/// is terse; README.md says the rest.
+/// What `-h` prints: the usage line ([`USAGE`]), then a summary. Every byte
+/// of it is in the binary, so it is terse; README.md says the rest.
 pub const HELP: &str = "\
+usage: pidone [-hsgvwP] [-e CODE] [-p SIGNAL] [-r FROM:TO] [--grace SECONDS] [--] PROGRAM [ARGS...]
 Runs PROGRAM, forwards signals to it, reaps zombies, exits with its status.
  -s  subreaper       -e CODE     exit 0 if the child exits with CODE
  -g  signal group    -p SIGNAL   parent-death signal
@@ -25,6 +23,20 @@ Runs PROGRAM, forwards signals to it, reaps zombies, exits with its status.
 Exit: the child's code or 128+signal; 1 usage; 125 fork failed;
 126 cannot execute; 127 not found. See README.md.
 ";
+
+/// The one-line usage, printed after every usage error: the first line of
+/// [`HELP`], which shares its bytes.
+pub const USAGE: &str = HELP.split_at(usage_len()).0;
+
+/// The length of [`HELP`]'s first line, its newline included.
+const fn usage_len() -> usize {
+    let bytes = HELP.as_bytes();
+    let mut len = 0;
+    while bytes[len] != b'\n' {
+        len += 1;
+    }
+    len + 1
+}
 
 /// The longest value a `-r` table can hold: signals 1 to 64.
 const SIGNALS: usize = 65;
@@ -43,23 +55,17 @@ pub enum Command {
 /// The options of a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
-    /// `-s`, or `TINI_SUBREAPER` set: become a child subreaper.
-    pub subreaper: bool,
-    /// `-g`, or `TINI_KILL_PROCESS_GROUP` set: forward signals to the
-    /// child's process group.
-    pub kill_group: bool,
+    /// The one-letter switches given, a bit each: see [`Options::subreaper`]
+    /// and the methods after it.
+    pub switches: u8,
     /// `-e CODE`: child exit codes that count as success.
     pub success_codes: ExitCodes,
     /// `-p SIGNAL`: the parent-death signal.
     pub parent_death: Option<Signal>,
     /// 0 fatal errors only, 1 warnings (the default), 2 and up more.
     pub verbosity: u8,
-    /// `-w`: warn for every reaped zombie that is not the main child.
-    pub warn_zombies: bool,
     /// `-r FROM:TO`: how signals are rewritten before forwarding.
     pub rewrites: Rewrites,
-    /// `-P`: no program; reap until TERM or INT.
-    pub pause: bool,
     /// `--grace SECONDS`: how long leftovers get between TERM and KILL.
     pub grace: Option<u32>,
     /// Where PROGRAM is among the arguments given to [`parse`] (which do not
@@ -70,17 +76,41 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options {
-            subreaper: false,
-            kill_group: false,
+            switches: 0,
             success_codes: ExitCodes::NONE,
             parent_death: None,
             verbosity: 1,
-            warn_zombies: false,
             rewrites: Rewrites::IDENTITY,
-            pause: false,
             grace: None,
             program: 0,
         }
+    }
+}
+
+/// The letters of the switches, in the order of their bits in
+/// [`Options::switches`].
+const SWITCHES: &[u8] = b"sgwP";
+
+impl Options {
+    /// `-s`, or `TINI_SUBREAPER` set: become a child subreaper.
+    pub const fn subreaper(&self) -> bool {
+        self.switches & 1 != 0
+    }
+
+    /// `-g`, or `TINI_KILL_PROCESS_GROUP` set: forward signals to the
+    /// child's process group.
+    pub const fn kill_group(&self) -> bool {
+        self.switches & 2 != 0
+    }
+
+    /// `-w`: warn for every reaped zombie that is not the main child.
+    pub const fn warn_zombies(&self) -> bool {
+        self.switches & 4 != 0
+    }
+
+    /// `-P`: no program; reap until TERM or INT.
+    pub const fn pause(&self) -> bool {
+        self.switches & 8 != 0
     }
 }
 
@@ -98,16 +128,21 @@ impl ExitCodes {
         self
     }
 
+    /// Adds `code` to the set.
+    pub const fn insert(&mut self, code: u8) {
+        self.0[(code / 64) as usize] |= 1 << (code % 64);
+    }
+
     /// Whether `code` is in the set.
-    pub const fn contains(self, code: u8) -> bool {
+    pub const fn contains(&self, code: u8) -> bool {
         self.0[(code / 64) as usize] & 1 << (code % 64) != 0
     }
 }
 
 /// The signal each signal is forwarded as (`-r`), or none. Entry `n` is 0
-/// when signal `n` is forwarded as itself, [`Rewrites::DROP`] when it is
-/// dropped, and the new number otherwise: all zeros is the table with no
-/// rewrite, which costs nothing to set up.
+/// when signal `n` is forwarded as itself, 255 when it is dropped, and the
+/// new number otherwise: all zeros is the table with no rewrite, which
+/// costs nothing to set up.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Rewrites([u8; SIGNALS]);
 
@@ -157,37 +192,63 @@ pub enum UsageError<'a> {
     PauseWithProgram,
 }
 
-impl UsageError<'_> {
+impl<'a> UsageError<'a> {
+    /// What is wrong, as a template for [`crate::message::say`] and the
+    /// user's text that fills it in.
+    pub fn template(&self) -> (&'static [u8], &'a [u8]) {
+        let (index, text): (usize, &[u8]) = match *self {
+            UsageError::UnknownOption(option) => (0, option),
+            UsageError::UnknownFlag(flag) => (1, flag),
+            UsageError::MissingValue(option) => (2, option.as_bytes()),
+            UsageError::BadExitCode(code) => (3, code),
+            UsageError::BadSignal(signal) => (4, signal),
+            UsageError::BadRewrite(rewrite) => (5, rewrite),
+            UsageError::BadGrace(grace) => (6, grace),
+            UsageError::NoProgram => (7, b""),
+            UsageError::PauseWithProgram => (8, b""),
+        };
+        let start = usize::from(USAGE_ERROR_STARTS[index]);
+        let end = usize::from(USAGE_ERROR_STARTS[index + 1]) - 1;
+        (USAGE_ERRORS.get(start..end).unwrap_or_default(), text)
+    }
+
     /// One line, `pidone: ...\n`, saying what is wrong.
     pub fn message(&self) -> Message {
-        let (before, text, after): (&[u8], &[u8], &[u8]) = match *self {
-            UsageError::UnknownOption(option) => (b"unknown option '", option, b"'"),
-            UsageError::UnknownFlag(flag) => (b"unknown option '-", flag, b"'"),
-            UsageError::MissingValue(option) => (b"option ", option.as_bytes(), b" needs a value"),
-            UsageError::BadExitCode(code) => {
-                (b"-e: '", code, b"' is not an exit code from 0 to 255")
-            }
-            UsageError::BadSignal(signal) => (b"'", signal, b"' is not a signal"),
-            UsageError::BadRewrite(rewrite) => (
-                b"-r: '",
-                rewrite,
-                b"' is not FROM:TO (two signals, TO may be 0)",
-            ),
-            UsageError::BadGrace(grace) => {
-                (b"--grace: '", grace, b"' is not a whole number of seconds")
-            }
-            UsageError::NoProgram => (b"no program to run (or -P to pause)", b"", b""),
-            UsageError::PauseWithProgram => (b"-P runs no program, but one was given", b"", b""),
-        };
+        let (template, text) = self.template();
         let mut m = Message::new();
-        m.push(b"pidone: ")
-            .push(before)
-            .push_quoted(text)
-            .push(after)
-            .push(b"\n");
+        m.push(b"pidone: ").fill(template, text, 0).push(b"\n");
         m
     }
 }
+
+/// The templates of [`UsageError::template`], one a line, in the order of
+/// its variants: one byte string instead of a table of pointers.
+const USAGE_ERRORS: &[u8] = b"\
+unknown option '\x01'
+unknown option '-\x01'
+option \x01 needs a value
+-e: '\x01' is not an exit code from 0 to 255
+'\x01' is not a signal
+-r: '\x01' is not FROM:TO (two signals, TO may be 0)
+--grace: '\x01' is not a whole number of seconds
+no program to run (or -P to pause)
+-P runs no program, but one was given
+";
+
+/// Where each line of [`USAGE_ERRORS`] starts, and where the last ends
+/// (after its newline), worked out when compiling.
+const USAGE_ERROR_STARTS: [u16; 10] = {
+    let mut starts = [0; 10];
+    let (mut at, mut line) = (0, 0);
+    while at < USAGE_ERRORS.len() {
+        at += 1;
+        if USAGE_ERRORS[at - 1] == b'\n' {
+            line += 1;
+            starts[line] = at as u16;
+        }
+    }
+    starts
+};
 
 /// Parses the arguments after pidone's own name, and the environment
 /// (`NAME=VALUE` entries) for tini's variables.
@@ -197,77 +258,92 @@ pub fn parse<'a>(
     options: &mut Options,
 ) -> Result<Command, UsageError<'a>> {
     for entry in env {
-        if entry.starts_with(b"TINI_SUBREAPER=") {
-            options.subreaper = true;
-        } else if entry.starts_with(b"TINI_KILL_PROCESS_GROUP=") {
-            options.kill_group = true;
-        } else if let Some(value) = entry.strip_prefix(b"TINI_VERBOSITY=") {
+        if strip_prefix(entry, b"TINI_SUBREAPER=", false).is_some() {
+            options.switches |= 1;
+        } else if strip_prefix(entry, b"TINI_KILL_PROCESS_GROUP=", false).is_some() {
+            options.switches |= 2;
+        } else if let Some(value) = strip_prefix(entry, b"TINI_VERBOSITY=", false) {
             options.verbosity = leading_number(value);
         }
     }
 
-    let mut args = args.into_iter();
+    // The option whose value the next argument is (`e`, `p`, `r`, or `g`
+    // for `--grace`), or `-` after `--`, or 0.
+    let mut pending = 0;
     let mut index = 0;
     let mut program = None;
-    while let Some(arg) = args.next() {
+    for arg in args {
         index += 1;
-        if let Some(rest) = arg.strip_prefix(b"--grace") {
-            let value = match rest {
-                [] => {
-                    index += 1;
-                    args.next().ok_or(UsageError::MissingValue("--grace"))?
-                }
-                [b'=', value @ ..] => value,
-                _ => return Err(UsageError::UnknownOption(arg)),
-            };
-            options.grace = Some(parse_seconds(value).ok_or(UsageError::BadGrace(value))?);
-            continue;
-        }
-        match arg {
-            b"--" => {
-                program = args.next().map(|_| index);
-                break;
-            }
-            b"--help" => return Ok(Command::Help),
-            b"--version" => return Ok(Command::Version),
-            [b'-', b'-', ..] => return Err(UsageError::UnknownOption(arg)),
-            [b'-', cluster @ ..] if !cluster.is_empty() => {
-                // getopt's clusters: `-sg`, `-e3`, `-vvv`, `-sge 3`.
-                let mut rest = cluster;
-                while let Some((flag, tail)) = rest.split_at_checked(1) {
-                    rest = tail;
-                    match flag {
-                        b"h" => return Ok(Command::Help),
-                        b"s" => options.subreaper = true,
-                        b"g" => options.kill_group = true,
-                        b"v" => options.verbosity = options.verbosity.saturating_add(1),
-                        b"w" => options.warn_zombies = true,
-                        b"P" => options.pause = true,
-                        b"e" | b"p" | b"r" => {
-                            let name = match flag {
-                                b"e" => "-e",
-                                b"p" => "-p",
-                                _ => "-r",
-                            };
-                            let value = if rest.is_empty() {
-                                index += 1;
-                                args.next().ok_or(UsageError::MissingValue(name))?
-                            } else {
-                                core::mem::take(&mut rest)
-                            };
-                            apply_valued(options, flag, value)?;
-                        }
-                        _ => return Err(UsageError::UnknownFlag(flag)),
-                    }
-                }
-            }
-            _ => {
+        let (option, value) = match (pending, arg) {
+            (b'-', _) => {
                 program = Some(index - 1);
                 break;
             }
-        }
+            (0, [b'-', b'-', long @ ..]) => {
+                let is = |name| strip_prefix(long, name, false).is_some_and(<[u8]>::is_empty);
+                if long.is_empty() {
+                    pending = b'-';
+                    continue;
+                } else if is(b"help") {
+                    return Ok(Command::Help);
+                } else if is(b"version") {
+                    return Ok(Command::Version);
+                }
+                match strip_prefix(long, b"grace", false) {
+                    Some([]) => {
+                        pending = b'g';
+                        continue;
+                    }
+                    Some([b'=', value @ ..]) => (b'g', value),
+                    _ => return Err(UsageError::UnknownOption(arg)),
+                }
+            }
+            // getopt's clusters: `-sg`, `-e3`, `-vvv`, `-sge 3`.
+            (0, [b'-', cluster @ ..]) if !cluster.is_empty() => {
+                let mut rest = cluster;
+                while let [flag, tail @ ..] = rest {
+                    match flag {
+                        b'h' => return Ok(Command::Help),
+                        b'v' => options.verbosity = options.verbosity.saturating_add(1),
+                        b'e' | b'p' | b'r' => {
+                            pending = *flag;
+                            break;
+                        }
+                        _ => match SWITCHES.iter().position(|s| s == flag) {
+                            Some(bit) => options.switches |= 1 << bit,
+                            None => {
+                                return Err(UsageError::UnknownFlag(core::slice::from_ref(flag)));
+                            }
+                        },
+                    }
+                    rest = tail;
+                }
+                // A value in the same argument: `-e3`.
+                match rest {
+                    [_, value @ ..] if !value.is_empty() => (pending, value),
+                    _ => continue,
+                }
+            }
+            (0, _) => {
+                program = Some(index - 1);
+                break;
+            }
+            (option, value) => (option, value),
+        };
+        pending = 0;
+        apply_valued(options, option, value)?;
     }
-    options.program = match (program, options.pause) {
+    let name = match pending {
+        0 | b'-' => "",
+        b'e' => "-e",
+        b'p' => "-p",
+        b'r' => "-r",
+        _ => "--grace",
+    };
+    if !name.is_empty() {
+        return Err(UsageError::MissingValue(name));
+    }
+    options.program = match (program, options.pause()) {
         (Some(_), true) => return Err(UsageError::PauseWithProgram),
         (None, false) => return Err(UsageError::NoProgram),
         (Some(at), false) => at,
@@ -276,26 +352,29 @@ pub fn parse<'a>(
     Ok(Command::Run)
 }
 
+/// Applies `-e`, `-p`, `-r` or (`g`) `--grace` with its value.
+#[inline(always)]
 fn apply_valued<'a>(
     options: &mut Options,
-    flag: &[u8],
+    option: u8,
     value: &'a [u8],
 ) -> Result<(), UsageError<'a>> {
-    match flag {
-        b"e" => {
-            let code = parse_decimal(value).and_then(|n| u8::try_from(n).ok());
-            options.success_codes = options
+    match option {
+        b'e' => {
+            let code = parse_decimal(value, 3).and_then(|n| u8::try_from(n).ok());
+            options
                 .success_codes
-                .with(code.ok_or(UsageError::BadExitCode(value))?);
+                .insert(code.ok_or(UsageError::BadExitCode(value))?);
         }
-        b"p" => {
+        b'p' => {
             options.parent_death =
                 Some(Signal::parse(value).map_err(|_| UsageError::BadSignal(value))?)
         }
+        b'g' => options.grace = Some(parse_seconds(value).ok_or(UsageError::BadGrace(value))?),
         _ => {
-            let mut parts = value.splitn(2, |&b| b == b':');
-            let from = parts.next().unwrap_or_default();
-            let to = parts.next().ok_or(UsageError::BadRewrite(value))?;
+            let colon = value.iter().position(|&b| b == b':');
+            let colon = colon.ok_or(UsageError::BadRewrite(value))?;
+            let (from, to) = (&value[..colon], &value[colon + 1..]);
             let from = Signal::parse(from).map_err(|_| UsageError::BadSignal(from))?;
             let to = match to {
                 b"0" => None,
@@ -310,19 +389,18 @@ fn apply_valued<'a>(
 /// A whole number of seconds, up to a year: longer is surely a mistake.
 fn parse_seconds(text: &[u8]) -> Option<u32> {
     const YEAR: u32 = 366 * 24 * 3600;
-    if text.is_empty() || text.len() > 8 || !text.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let n = text.iter().fold(0u32, |n, &b| n * 10 + u32::from(b - b'0'));
-    (n <= YEAR).then_some(n)
+    parse_decimal(text, 8).filter(|&n| n <= YEAR)
 }
 
 /// `atoi` as tini applies it to `TINI_VERBOSITY`, without its undefined
 /// overflow: the leading digits, saturating at 255; no digits is 0.
 fn leading_number(text: &[u8]) -> u8 {
-    text.iter()
+    // Once at 255, n * 10 + digit stays above it.
+    let n = text
+        .iter()
         .take_while(|b| b.is_ascii_digit())
-        .fold(0u8, |n, &b| n.saturating_mul(10).saturating_add(b - b'0'))
+        .fold(0u32, |n, &b| (n * 10 + u32::from(b - b'0')).min(255));
+    n as u8
 }
 
 #[cfg(test)]
@@ -331,7 +409,10 @@ mod tests {
     use super::*;
     use std::vec::Vec;
 
-    fn parsed(args: &[&str], env: &[&'static [u8]]) -> (Result<Command, UsageError<'static>>, Options) {
+    fn parsed(
+        args: &[&str],
+        env: &[&'static [u8]],
+    ) -> (Result<Command, UsageError<'static>>, Options) {
         let args: Vec<&'static [u8]> = args
             .iter()
             .map(|a| &*std::boxed::Box::leak(a.as_bytes().to_vec().into_boxed_slice()))
@@ -357,7 +438,7 @@ mod tests {
         assert_eq!(options(&["-s", "sh", "-g"]).program, 1);
         assert_eq!(options(&["--", "sh"]).program, 1);
         assert_eq!(options(&["-s", "--", "-g"]).program, 2);
-        assert!(!options(&["-s", "--", "-g"]).kill_group);
+        assert!(!options(&["-s", "--", "-g"]).kill_group());
     }
 
     #[test]
@@ -372,7 +453,7 @@ mod tests {
             "USR1:USR2",
             "true",
         ]);
-        assert!(o.subreaper && o.kill_group && o.warn_zombies);
+        assert!(o.subreaper() && o.kill_group() && o.warn_zombies());
         assert_eq!(o.verbosity, 2);
         assert!(
             o.success_codes.contains(3)
@@ -399,7 +480,7 @@ mod tests {
     #[test]
     fn pause_and_grace() {
         let o = options(&["-P"]);
-        assert!(o.pause);
+        assert!(o.pause());
         assert_eq!(o.program, 1);
         assert_eq!(options(&["--grace", "5", "x"]).grace, Some(5));
         assert_eq!(options(&["--grace=0", "x"]).grace, Some(0));
@@ -464,7 +545,7 @@ mod tests {
         let (Ok(Command::Run), o) = parsed(&["x"], &env) else {
             panic!()
         };
-        assert!(o.subreaper && o.kill_group);
+        assert!(o.subreaper() && o.kill_group());
         assert_eq!(o.verbosity, 3);
         let verbosity = |value: &'static [u8]| match parsed(&["-v", "x"], &[value]) {
             (Ok(Command::Run), o) => o.verbosity,

@@ -193,8 +193,8 @@ impl Reaper {
     }
 
     /// [`Reaper::start`] for a process that has blocked every signal of
-    /// [`Config::signals`] and `SIGCHLD` itself (the `pidone` init does it in
-    /// its first instruction): no `rt_sigprocmask` is made, and
+    /// [`Config::signals`] and `SIGCHLD` itself (an init can do it in its
+    /// first instruction, as `pidone` does): no `rt_sigprocmask` is made, and
     /// `previous_mask` is what the process blocked before. Subreaper mode
     /// and the PID-1 check are applied as in [`Reaper::start`].
     pub fn with_blocked_signals(config: Config, previous_mask: SignalSet) -> Result<Reaper, Error> {
@@ -313,7 +313,9 @@ pub fn is_child_subreaper() -> bool {
 /// `prctl(PR_SET_CHILD_SUBREAPER, 1)`: orphans below this process are
 /// re-parented to it instead of to PID 1.
 pub fn set_child_subreaper() -> Result<(), Errno> {
-    rustix::process::set_child_subreaper(Some(rustix::process::getpid()))
+    // rustix passes the pid as the argument, which the kernel reads as a
+    // flag: pid 1 makes it the documented 1.
+    rustix::process::set_child_subreaper(Some(Pid::INIT))
 }
 
 /// `prctl(PR_SET_PDEATHSIG)`: asks for `signal` when the parent (the thread
@@ -322,8 +324,32 @@ pub fn set_parent_death_signal(signal: Option<Signal>) -> Result<(), Errno> {
     rustix::process::set_parent_process_death_signal(signal.map(Signal::to_rustix))
 }
 
+/// `text` without `prefix`, if it starts with it; with `ignore_case`, in
+/// any case (`prefix` in upper case). One byte loop for every comparison of
+/// the binary costs it less than the slice methods' inlined ones.
+pub(crate) fn strip_prefix<'a>(
+    text: &'a [u8],
+    prefix: &[u8],
+    ignore_case: bool,
+) -> Option<&'a [u8]> {
+    let (head, rest) = text.split_at_checked(prefix.len())?;
+    for (&a, &b) in head.iter().zip(prefix) {
+        let a = if ignore_case {
+            a.to_ascii_uppercase()
+        } else {
+            a
+        };
+        if a != b {
+            return None;
+        }
+    }
+    Some(rest)
+}
+
 /// Ends the process with `code` (`exit_group(2)`), at once: nothing is
 /// flushed or run.
+// One call instead of a syscall sequence at each of the init's exits.
+#[inline(never)]
 pub fn exit(code: u8) -> ! {
     sys::exit_group(code)
 }

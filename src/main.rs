@@ -17,10 +17,10 @@ mod start;
 use core::ffi::CStr;
 use core::time::Duration;
 use pidone::cli::{self, Command, Options};
-use pidone::message::{Message, write_stderr, write_stdout};
+use pidone::message::{say, write_stderr, write_stdout};
 use pidone::signal::{self, Signal, SignalSet};
 use pidone::spawn::{self, Spawn};
-use pidone::{Config, Errno, ExitStatus, Pid, Reaped, Reaper, WaitOptions, WaitTarget};
+use pidone::{Errno, Pid};
 
 /// A usage error: the exit code tini, dumb-init and catatonit all use.
 const EXIT_USAGE: u8 = 1;
@@ -50,7 +50,6 @@ fn main(
     match cli::parse(args, env, &mut options) {
         Ok(Command::Run) => {}
         Ok(Command::Help) => {
-            write_stdout(cli::USAGE.as_bytes());
             write_stdout(cli::HELP.as_bytes());
             pidone::exit(0)
         }
@@ -59,13 +58,14 @@ fn main(
             pidone::exit(0)
         }
         Err(error) => {
-            write_stderr(error.message().as_bytes());
+            let (template, text) = error.template();
+            say(template, text, 0);
             write_stderr(cli::USAGE.as_bytes());
             pidone::exit(EXIT_USAGE)
         }
     };
     let init = Init::new(&options, inherited_mask);
-    let child = if options.pause {
+    let child = if options.pause() {
         None
     } else {
         // SAFETY: `program` indexes an argument, so argv[1 + program] is a
@@ -81,15 +81,18 @@ fn main(
 /// pidone once it knows what to do.
 struct Init<'a> {
     options: &'a Options,
-    reaper: Reaper,
+    /// The signal mask pidone started with, which the child gets back.
+    inherited_mask: SignalSet,
     /// Whether `SIGCHLD` came in ignored: the child gets that back.
     sigchld_ignored: bool,
     pid1: bool,
+    /// Whether the last [`Init::reap`] left children behind.
+    children_left: bool,
 }
 
 impl<'a> Init<'a> {
     /// Sets the process up: `SIGCHLD` to its default, the parent-death
-    /// signal, subreaper mode, and a reaper over every signal.
+    /// signal, and subreaper mode.
     fn new(options: &'a Options, inherited_mask: SignalSet) -> Init<'a> {
         // An inherited SIG_IGN for SIGCHLD makes the kernel reap children
         // itself: no status would ever reach pidone (tini and catatonit hang
@@ -99,39 +102,31 @@ impl<'a> Init<'a> {
         if let Some(signal) = options.parent_death
             && let Err(errno) = pidone::set_parent_death_signal(Some(signal))
         {
-            warn(options, b"cannot set the parent-death signal", errno);
+            warn(
+                options,
+                b"warning: cannot set the parent-death signal (\x02)",
+                errno,
+            );
         }
         let pid1 = pidone::is_pid1();
         // Not PID 1: orphans would go to the real PID 1, so ask for them as
         // catatonit does. QEMU 7 refuses the prctl (EINVAL); the program still
         // runs and is still waited for, so say so once and go on.
-        if (options.subreaper || !pid1)
+        if (options.subreaper() || !pid1)
             && let Err(errno) = pidone::set_child_subreaper()
         {
             warn(
                 options,
-                b"cannot become a child subreaper, so orphans are not reaped",
+                b"warning: cannot become a child subreaper, so orphans are not reaped (\x02)",
                 errno,
             );
         }
-        let config = Config {
-            target: WaitTarget::Any,
-            options: WaitOptions::NONE,
-            require_pid1: false,
-            subreaper: false,
-            signals: SignalSet::ALL,
-        };
-        // `pidone_start` blocked every signal in its first instruction.
-        let reaper = match Reaper::with_blocked_signals(config, inherited_mask) {
-            Ok(reaper) => reaper,
-            // Neither subreaper mode nor the PID-1 check is asked of it.
-            Err(_) => pidone::exit(EXIT_BUG),
-        };
         Init {
             options,
-            reaper,
+            inherited_mask,
             sigchld_ignored,
             pid1,
+            children_left: true,
         }
     }
 
@@ -141,19 +136,18 @@ impl<'a> Init<'a> {
             program,
             argv,
             envp,
-            mask: self.reaper.previous_mask(),
+            mask: self.inherited_mask,
             sigchld_ignored: self.sigchld_ignored,
         };
         // SAFETY: argv and envp come from the kernel; pidone has one thread.
         match unsafe { spawn.spawn() } {
             Ok(child) => child,
             Err(errno) => {
-                Message::new()
-                    .push(b"pidone: cannot start '")
-                    .push_quoted(program.to_bytes())
-                    .push(b"': fork: ")
-                    .push_errno(errno)
-                    .write_line();
+                say(
+                    b"cannot start '\x01': fork: \x02",
+                    program.to_bytes(),
+                    errno_number(errno),
+                );
                 pidone::exit(EXIT_START_FAILED)
             }
         }
@@ -163,28 +157,24 @@ impl<'a> Init<'a> {
     /// means forward. Ends when the child has exited, with its status (after
     /// `--grace`); with no child (`-P`), when TERM or INT comes, with 0.
     fn supervise(mut self, child: Option<Pid>) -> ! {
-        let status = loop {
-            match self.reaper.wait(None) {
-                Ok(Some(Signal::CHLD)) => {
-                    if let Some(status) = self.reap(child) {
-                        break status;
+        let code = loop {
+            match wait(None) {
+                Some(Signal::CHLD) => {
+                    if let Some(code) = self.reap(child) {
+                        break code;
                     }
                 }
-                Ok(Some(signal)) => match child {
+                Some(signal) => match child {
                     Some(child) => self.forward(child, signal),
                     None if matches!(signal, Signal::TERM | Signal::INT) => pidone::exit(0),
                     None => {}
                 },
-                Ok(None) => {}
-                // rt_sigtimedwait fails only for bad arguments: nothing to
-                // wait for any more, so stop waiting rather than spin.
-                Err(_) => pidone::exit(EXIT_BUG),
+                None => {}
             }
         };
         if let (Some(seconds), Some(child)) = (self.options.grace, child) {
             self.grace(child, seconds);
         }
-        let code = status.code().unwrap_or(EXIT_BUG);
         pidone::exit(if self.options.success_codes.contains(code) {
             0
         } else {
@@ -192,21 +182,39 @@ impl<'a> Init<'a> {
         })
     }
 
-    /// Reaps what is pending; returns the main child's status once it has
-    /// exited or been killed. Orphans' statuses never replace it.
-    fn reap(&mut self, child: Option<Pid>) -> Option<ExitStatus> {
+    /// Reaps what is pending; returns the main child's exit code once it
+    /// has exited or been killed. Orphans' statuses never replace it. `-v
+    /// -v` tells of the child, `-w` of the others: `pidone: WHAT PID, status
+    /// CODE`; signal names would cost the binary their formatting code.
+    fn reap(&mut self, child: Option<Pid>) -> Option<u8> {
+        use rustix::process::{WaitOptions, wait};
         let mut status = None;
-        let options = self.options;
-        let _ = self.reaper.reap(&mut |reaped: Reaped| {
-            if Some(reaped.pid) == child {
-                status = Some(reaped.status);
-                if options.verbosity >= 2 {
-                    say(b"child", reaped);
+        loop {
+            // `pidone::wait_nohang` would decode each status into an
+            // `ExitStatus`, which costs the binary more than `exit_code`.
+            let (pid, word) = match wait(WaitOptions::NOHANG) {
+                Ok(Some(reaped)) => reaped,
+                Ok(None) => break,
+                Err(errno) => {
+                    self.children_left = errno != Errno::CHILD;
+                    break;
                 }
-            } else if options.warn_zombies {
-                say(b"reaped zombie", reaped);
-            }
-        });
+            };
+            let code = exit_code(word.as_raw());
+            let template: &[u8] = if Some(pid) == child {
+                status = Some(code);
+                if self.options.verbosity < 2 {
+                    continue;
+                }
+                b"child \x03, status \x03"
+            } else if self.options.warn_zombies() {
+                b"reaped zombie \x03, status \x03"
+            } else {
+                continue;
+            };
+            let pid = pid.as_raw_nonzero().get() as u32;
+            say(template, b"", u64::from(pid) | u64::from(code) << 32);
+        }
         status
     }
 
@@ -220,13 +228,10 @@ impl<'a> Init<'a> {
             return;
         };
         if self.options.verbosity >= 3 {
-            Message::new()
-                .push(b"pidone: forwarding signal ")
-                .push_decimal(signal.as_raw() as u64)
-                .write_line();
+            say(b"forwarding signal \x03", b"", signal.as_raw() as u64);
         }
         // ESRCH: the child is gone and its SIGCHLD is on its way.
-        let _ = if self.options.kill_group {
+        let _ = if self.options.kill_group() {
             signal::send_group(child, signal)
         } else {
             signal::send(child, signal)
@@ -238,14 +243,9 @@ impl<'a> Init<'a> {
     /// until none is left or the time is over, then KILL what remains and
     /// give it two more seconds to go.
     fn grace(&mut self, child: Pid, seconds: u32) {
-        let pid1 = self.pid1;
-        let send = |signal| {
-            if pid1 {
-                signal::send_all(signal)
-            } else {
-                signal::send_group(child, signal)
-            }
-        };
+        // `signal::send_all`, `kill(-1)`, is the group send to pid 1.
+        let group = if self.pid1 { Pid::INIT } else { child };
+        let send = |signal| signal::send_group(group, signal);
         if send(Signal::TERM) == Err(Errno::SRCH) {
             return;
         }
@@ -257,7 +257,7 @@ impl<'a> Init<'a> {
         let mut killed = false;
         loop {
             self.reap(None);
-            if !self.reaper.children_left() {
+            if !self.children_left {
                 return;
             }
             let now = uptime();
@@ -272,10 +272,22 @@ impl<'a> Init<'a> {
                 killed = true;
                 deadline = now + 2;
             }
-            let _ = self
-                .reaper
-                .wait(Some(Duration::from_secs(deadline.saturating_sub(now))));
+            wait(Some(Duration::from_secs(deadline.saturating_sub(now))));
         }
+    }
+}
+
+/// Sleeps until a signal comes and takes it, or until `timeout` passes:
+/// `None`. Every signal is blocked: `pidone_start` blocked them in its
+/// first instruction.
+fn wait(timeout: Option<Duration>) -> Option<Signal> {
+    match signal::wait(SignalSet::ALL, timeout) {
+        Ok(signal) => Some(signal),
+        // The timeout passed, or a stop and continue interrupted the sleep.
+        Err(Errno::AGAIN | Errno::INTR) => None,
+        // rt_sigtimedwait fails otherwise only for bad arguments: nothing
+        // to wait for any more, so stop waiting rather than spin.
+        Err(_) => pidone::exit(EXIT_BUG),
     }
 }
 
@@ -285,28 +297,26 @@ fn uptime() -> u64 {
     u64::try_from(rustix::system::sysinfo().uptime).unwrap_or(0)
 }
 
-/// A warning at verbosity 1 and up: `pidone: warning: WHAT (REASON)`.
-fn warn(options: &Options, what: &[u8], errno: Errno) {
+/// A warning at verbosity 1 and up: `pidone: warning: WHAT (REASON)`,
+/// from a template with the errno's place.
+fn warn(options: &Options, template: &[u8], errno: Errno) {
     if options.verbosity >= 1 {
-        Message::new()
-            .push(b"pidone: warning: ")
-            .push(what)
-            .push(b" (")
-            .push_errno(errno)
-            .push(b")")
-            .write_line();
+        say(template, b"", errno_number(errno));
     }
 }
 
-/// `pidone: WHAT PID, status CODE`, CODE as a shell gives it (128+N for
-/// signal N). Signal names would cost the binary their formatting code.
-fn say(what: &[u8], reaped: Reaped) {
-    Message::new()
-        .push(b"pidone: ")
-        .push(what)
-        .push(b" ")
-        .push_decimal(reaped.pid.as_raw_nonzero().get() as u64)
-        .push(b", status ")
-        .push_decimal(u64::from(reaped.status.code().unwrap_or(0)))
-        .write_line();
+/// The code a shell gives for a `wait4` status word of a process that
+/// exited or was killed (pidone waits for no other kind): its exit code, or
+/// 128 + the signal that killed it. `pidone::ExitStatus::code` says the
+/// same of a decoded status.
+fn exit_code(word: i32) -> u8 {
+    match word & 0x7f {
+        0 => (word >> 8) as u8,
+        signal => 128 + signal as u8,
+    }
+}
+
+/// `errno` as a number for a [`say`] template.
+fn errno_number(errno: Errno) -> u64 {
+    u64::from(errno.raw_os_error().unsigned_abs())
 }

@@ -27,13 +27,11 @@ impl ExitStatus {
     /// Decodes a raw `wait4` status word.
     pub const fn from_raw(status: i32) -> ExitStatus {
         let low = status & 0x7f;
-        let high = ((status >> 8) & 0xff) as u8;
-        if status == 0xffff {
-            ExitStatus::Continued
-        } else if low == 0 {
-            ExitStatus::Exited(high)
-        } else if low == 0x7f {
-            match Signal::from_raw(high as i32) {
+        let high = (status >> 8) & 0xff;
+        if low == 0x7f {
+            // Stopped by signal `high`; `0xffff`, with no signal, is
+            // "continued".
+            match Signal::from_raw(high) {
                 Some(signal) => ExitStatus::Stopped(signal),
                 None => ExitStatus::Continued,
             }
@@ -43,8 +41,8 @@ impl ExitStatus {
                     signal,
                     core_dumped: status & 0x80 != 0,
                 },
-                // The kernel does not report signal numbers above 64.
-                None => ExitStatus::Exited(high),
+                // 0: an exit; the kernel reports no signal above 64.
+                None => ExitStatus::Exited(high as u8),
             }
         }
     }

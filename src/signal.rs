@@ -5,7 +5,7 @@
 //! (`RTMIN` is 34, because glibc and musl keep 32 and 33 for themselves), and
 //! 32 and 33 have only their numbers.
 
-use crate::{Errno, Pid, sys};
+use crate::{Errno, Pid, strip_prefix, sys};
 use core::num::NonZeroU8;
 use core::time::Duration;
 
@@ -24,23 +24,25 @@ pub const RTMAX: u8 = MAX;
 pub struct Signal(NonZeroU8);
 
 /// The kernel's names of signals 1 to 31 without the `SIG` prefix, then
-/// the other names `kill` and the C headers accept ([`ALIAS_NUMBERS`]), in
-/// rows of [`ROW`] bytes padded with NULs: one byte string instead of a table
-/// of pointers keeps the binary small.
+/// the other names `kill` and the C headers accept, each followed by its
+/// number with the high bit set: one byte string instead of a table of
+/// pointers keeps the binary small.
 const NAMES: &[u8] = b"\
-HUP\0\0\0INT\0\0\0QUIT\0\0ILL\0\0\0TRAP\0\0ABRT\0\0BUS\0\0\0FPE\0\0\0KILL\0\0USR1\0\0SEGV\0\0\
-USR2\0\0PIPE\0\0ALRM\0\0TERM\0\0STKFLTCHLD\0\0CONT\0\0STOP\0\0TSTP\0\0TTIN\0\0TTOU\0\0\
-URG\0\0\0XCPU\0\0XFSZ\0\0VTALRMPROF\0\0WINCH\0IO\0\0\0\0PWR\0\0\0SYS\0\0\0\
-IOT\0\0\0CLD\0\0\0POLL\0\0UNUSED";
-const ROW: usize = 6;
-/// The numbers of the aliases at the end of [`NAMES`].
-const ALIAS_NUMBERS: [u8; 4] = [6, 17, 29, 31];
+HUP\x81INT\x82QUIT\x83ILL\x84TRAP\x85ABRT\x86BUS\x87FPE\x88KILL\x89USR1\x8aSEGV\x8b\
+USR2\x8cPIPE\x8dALRM\x8eTERM\x8fSTKFLT\x90CHLD\x91CONT\x92STOP\x93TSTP\x94TTIN\x95\
+TTOU\x96URG\x97XCPU\x98XFSZ\x99VTALRM\x9aPROF\x9bWINCH\x9cIO\x9dPWR\x9eSYS\x9f\
+IOT\x86CLD\x91POLL\x9dUNUSED\x9fRTMIN\xa2RTMAX\xc0";
 
-/// Row `i` of [`NAMES`], without its padding.
-fn name_row(i: usize) -> &'static [u8] {
-    let row = NAMES.get(i * ROW..(i + 1) * ROW).unwrap_or_default();
-    let len = row.iter().position(|&b| b == 0).unwrap_or(row.len());
-    row.get(..len).unwrap_or_default()
+/// The names of [`NAMES`] with their numbers, in order.
+fn names() -> impl Iterator<Item = (&'static [u8], u8)> {
+    let mut rest = NAMES;
+    core::iter::from_fn(move || {
+        let len = rest.iter().position(|&b| b >= 0x80)?;
+        let (name, tail) = rest.split_at(len);
+        let (&number, tail) = tail.split_first()?;
+        rest = tail;
+        Some((name, number & 0x7f))
+    })
 }
 
 macro_rules! signals {
@@ -111,8 +113,11 @@ impl Signal {
 
     /// The signal numbered `n`, if `n` is 1 to 64.
     pub const fn from_raw(n: i32) -> Option<Signal> {
-        if n >= 1 && n <= MAX as i32 {
-            Some(Signal::new_const(n as u8))
+        if n >= 0 && n <= MAX as i32 {
+            match NonZeroU8::new(n as u8) {
+                Some(n) => Some(Signal(n)),
+                None => None,
+            }
         } else {
             None
         }
@@ -134,7 +139,13 @@ impl Signal {
     pub fn name(self) -> SignalName {
         let n = self.0.get();
         let (stem, offset): (&[u8], _) = match n {
-            1..=31 => (name_row(usize::from(n - 1)), None),
+            1..=31 => (
+                names()
+                    .find(|&(_, number)| number == n)
+                    .unwrap_or_default()
+                    .0,
+                None,
+            ),
             32 | 33 => (b"", Some(n)),
             RTMIN => (b"RTMIN", None),
             RTMAX => (b"RTMAX", None),
@@ -159,45 +170,30 @@ impl Signal {
     /// Parses a signal as users write it: `TERM`, `SIGTERM`, `sigterm`, `15`,
     /// `RTMIN`, `RTMIN+3`, `SIGRTMAX-2`.
     pub fn parse(text: &[u8]) -> Result<Signal, ParseSignalError> {
-        if let Some(n) = parse_decimal(text) {
-            return u8::try_from(n)
-                .ok()
-                .and_then(|n| Signal::from_raw(i32::from(n)))
-                .ok_or(ParseSignalError);
+        if let Some(n) = parse_decimal(text, 3) {
+            return Signal::from_raw(n as i32).ok_or(ParseSignalError);
         }
-        let name = strip_prefix_ignore_case(text, b"SIG").unwrap_or(text);
-        for i in 0..NAMES.len() / ROW {
-            if name.eq_ignore_ascii_case(name_row(i)) {
-                let n = ALIAS_NUMBERS
-                    .get(i.wrapping_sub(31))
-                    .copied()
-                    .unwrap_or(i as u8 + 1);
-                return Ok(Signal::new_const(n));
-            }
+        let name = strip_prefix(text, b"SIG", true).unwrap_or(text);
+        for (row, n) in names() {
+            let Some(rest) = strip_prefix(name, row, true) else {
+                continue;
+            };
+            // RTMIN+K and RTMAX-K, in RTMIN..=RTMAX.
+            let n = match (n, rest) {
+                (_, []) => i32::from(n),
+                (RTMIN, [b'+', digits @ ..]) => match parse_decimal(digits, 3) {
+                    Some(k @ 0..=30) => i32::from(RTMIN) + k as i32,
+                    _ => 0,
+                },
+                (RTMAX, [b'-', digits @ ..]) => match parse_decimal(digits, 3) {
+                    Some(k @ 0..=30) => i32::from(RTMAX) - k as i32,
+                    _ => 0,
+                },
+                _ => continue,
+            };
+            return Signal::from_raw(n).ok_or(ParseSignalError);
         }
-        let (base, rest, up) = if let Some(rest) = strip_prefix_ignore_case(name, b"RTMIN") {
-            (RTMIN, rest, true)
-        } else if let Some(rest) = strip_prefix_ignore_case(name, b"RTMAX") {
-            (RTMAX, rest, false)
-        } else {
-            return Err(ParseSignalError);
-        };
-        let offset = match rest {
-            [] => 0,
-            [b'+', digits @ ..] if up => parse_decimal(digits).ok_or(ParseSignalError)?,
-            [b'-', digits @ ..] if !up => parse_decimal(digits).ok_or(ParseSignalError)?,
-            _ => return Err(ParseSignalError),
-        };
-        let n = if up {
-            u32::from(base) + offset
-        } else {
-            u32::from(base).wrapping_sub(offset)
-        };
-        if (u32::from(RTMIN)..=u32::from(RTMAX)).contains(&n) {
-            Ok(Signal::new_const(n as u8))
-        } else {
-            Err(ParseSignalError)
-        }
+        Err(ParseSignalError)
     }
 
     /// The same signal as rustix's type, for rustix's calls.
@@ -311,17 +307,10 @@ pub fn send_all(signal: Signal) -> Result<(), Errno> {
     send_group(Pid::INIT, signal)
 }
 
-fn strip_prefix_ignore_case<'a>(text: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
-    match text.split_at_checked(prefix.len()) {
-        Some((head, rest)) if head.eq_ignore_ascii_case(prefix) => Some(rest),
-        _ => None,
-    }
-}
-
-/// Parses one to three decimal digits; anything else (signs, spaces, more
-/// digits) is not a number of ours.
-pub(crate) fn parse_decimal(text: &[u8]) -> Option<u32> {
-    if text.is_empty() || text.len() > 3 {
+/// Parses one to `max_digits` decimal digits; anything else (signs,
+/// spaces, more digits) is not a number of ours.
+pub(crate) fn parse_decimal(text: &[u8], max_digits: usize) -> Option<u32> {
+    if text.is_empty() || text.len() > max_digits {
         return None;
     }
     text.iter().try_fold(0u32, |n, &b| {

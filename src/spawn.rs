@@ -2,9 +2,9 @@
 //! foreground, the signal state pidone inherited, and `execvp`'s `PATH`
 //! search, without allocating.
 
-use crate::message::Message;
+use crate::message::say;
 use crate::signal::{self, Signal, SignalSet};
-use crate::{Errno, Pid, sys};
+use crate::{Errno, Pid, strip_prefix, sys};
 use core::ffi::CStr;
 use rustix::fd::BorrowedFd;
 use rustix::process;
@@ -15,10 +15,11 @@ pub const PATH_MAX: usize = 4096;
 /// The search path `execvp` uses when `PATH` is unset (musl's).
 pub const DEFAULT_PATH: &CStr = c"/usr/local/bin:/bin:/usr/bin";
 
-/// The exit code of a child that could not run its program: 127 when it was
-/// not found, 126 when it was found but could not be executed (a directory,
-/// no permission, not an executable format, a missing interpreter), as
-/// shells do.
+/// The exit code of a child that could not run its program, as shells give
+/// it: 127 when it was not found (`ENOENT`), 126 when it was found but could
+/// not be executed (a directory, no permission, not an executable format).
+/// A missing interpreter is `ENOENT` too: [`Spawn::spawn`]'s child tells it
+/// apart, and exits 126 for it.
 pub const fn exit_code_for(errno: Errno) -> u8 {
     if errno.raw_os_error() == Errno::NOENT.raw_os_error() {
         127
@@ -57,8 +58,8 @@ impl Spawn<'_> {
     /// threads, the child only makes raw syscalls, as `fork` requires.
     pub unsafe fn spawn(&self) -> Result<Pid, Errno> {
         // SAFETY: the caller's promise.
-        match unsafe { sys::fork() }? {
-            Some(child) => {
+        match unsafe { sys::fork() } {
+            Ok(Some(child)) => {
                 // The parent sets the group too, so that a signal forwarded
                 // to the group right away finds it; whichever of the two
                 // calls comes second fails harmlessly.
@@ -66,7 +67,8 @@ impl Spawn<'_> {
                 Ok(child)
             }
             // SAFETY: the caller's promise.
-            None => unsafe { self.become_program() },
+            Ok(None) => unsafe { self.become_program() },
+            Err(errno) => Err(errno),
         }
     }
 
@@ -85,17 +87,12 @@ impl Spawn<'_> {
         let _ = signal::set_mask(self.mask);
         // SAFETY: the caller's promise on argv and envp.
         let errno = unsafe { execvp(self.program, self.argv, self.envp) };
-        report_exec_failure(self.program, errno);
-        crate::exit(exit_code_for(errno))
+        crate::exit(report_exec_failure(self.program, errno))
     }
 }
 
-/// `execvp(3)` without allocation: a `program` with a `/` is executed as it
-/// is; otherwise each directory of `PATH` (from `envp`, or
-/// [`DEFAULT_PATH`]) is tried in turn, an empty one meaning the current
-/// directory. As glibc and musl do, a directory where the program exists but
-/// may not be executed (`EACCES`) does not end the search, but is what is
-/// reported if nothing else is found; other errors end it.
+/// `execvp(3)` without allocation: [`search`] along `PATH` (from `envp`, or
+/// [`DEFAULT_PATH`]), with `execve(2)` for each candidate.
 ///
 /// Returns only on failure, with the reason.
 ///
@@ -105,26 +102,63 @@ impl Spawn<'_> {
 pub unsafe fn execvp(program: &CStr, argv: *const *const u8, envp: *const *const u8) -> Errno {
     // SAFETY: the caller's promise.
     let path = unsafe { getenv(envp, b"PATH") }.unwrap_or(DEFAULT_PATH);
+    // SAFETY: the caller's promise.
+    search(path.to_bytes(), program, |candidate| unsafe {
+        sys::execve(candidate, argv, envp)
+    })
+}
+
+/// `execvp`'s search, with `exec` trying one path and saying why it
+/// failed. A `program` with a `/` is tried as it is; otherwise each
+/// directory of `path` (a `PATH` value) is tried in turn, an empty one
+/// meaning the current directory, and one too long for [`PATH_MAX`] is
+/// skipped. As glibc and musl do, a directory where the program exists but
+/// may not be executed (`EACCES`) does not end the search, but is what is
+/// reported if nothing else is found; other errors end it. An empty
+/// `program` is not found (`ENOENT`).
+pub fn search(path: &[u8], program: &CStr, mut exec: impl FnMut(&CStr) -> Errno) -> Errno {
+    let name = program.to_bytes();
+    if name.is_empty() {
+        return Errno::NOENT;
+    }
+    if has_slash(name) {
+        return exec(program);
+    }
+    let mut rest = path;
     let mut buffer = PathBuffer::new();
-    let mut candidates = Candidates::new(path, program);
-    let mut found_denied = false;
-    while let Some(candidate) = candidates.next(&mut buffer) {
-        let errno = match candidate {
-            // SAFETY: the caller's promise.
-            Ok(path) => unsafe { sys::execve(path, argv, envp) },
-            Err(errno) => errno,
+    let mut result = Errno::NOENT;
+    loop {
+        let colon = rest.iter().position(|&b| b == b':');
+        let (dir, tail) = rest.split_at(colon.unwrap_or(rest.len()));
+        let errno = match join(&mut buffer, dir, name) {
+            Some(candidate) => exec(candidate),
+            None => Errno::NAMETOOLONG,
         };
         match errno {
-            Errno::ACCESS if candidates.searching() => found_denied = true,
-            Errno::NOENT | Errno::NOTDIR | Errno::NAMETOOLONG if candidates.searching() => {}
+            Errno::ACCESS => result = Errno::ACCESS,
+            Errno::NOENT | Errno::NOTDIR | Errno::NAMETOOLONG => {}
             other => return other,
         }
+        match tail {
+            [_, tail @ ..] => rest = tail,
+            [] => return result,
+        }
     }
-    if found_denied {
-        Errno::ACCESS
-    } else {
-        Errno::NOENT
+}
+
+/// `dir/name` (or `name` for an empty `dir`) as a C string in `buffer`, if
+/// it fits.
+fn join<'b>(buffer: &'b mut PathBuffer, dir: &[u8], name: &[u8]) -> Option<&'b CStr> {
+    buffer.clear();
+    let slash: &[u8] = if dir.is_empty() { b"" } else { b"/" };
+    for part in [dir, slash, name, b"\0"] {
+        for &byte in part {
+            buffer.push(byte).ok()?;
+        }
     }
+    // SAFETY: `dir` and `name` come from C strings, so the only NUL is the
+    // one just pushed.
+    Some(unsafe { CStr::from_bytes_with_nul_unchecked(buffer) })
 }
 
 /// Looks `name` up in a NULL-terminated `envp`.
@@ -135,10 +169,10 @@ pub unsafe fn execvp(program: &CStr, argv: *const *const u8, envp: *const *const
 pub unsafe fn getenv<'a>(envp: *const *const u8, name: &[u8]) -> Option<&'a CStr> {
     // SAFETY: the caller's promise.
     let value = unsafe { env_entries(envp) }.find_map(|entry| {
-        entry
-            .to_bytes_with_nul()
-            .strip_prefix(name)?
-            .strip_prefix(b"=")
+        match strip_prefix(entry.to_bytes_with_nul(), name, false)? {
+            [b'=', value @ ..] => Some(value),
+            _ => None,
+        }
     })?;
     // SAFETY: the tail of a C string is one, NUL included.
     Some(unsafe { CStr::from_bytes_with_nul_unchecked(value) })
@@ -170,62 +204,6 @@ pub unsafe fn env_entries<'a>(envp: *const *const u8) -> impl Iterator<Item = &'
 /// Room for one candidate path and its NUL.
 pub type PathBuffer = heapless::Vec<u8, PATH_MAX>;
 
-/// The paths `execvp` tries for a program, one at a time.
-#[derive(Clone, Debug)]
-pub struct Candidates<'a> {
-    /// What is left of `PATH`; `None` once done.
-    rest: Option<&'a [u8]>,
-    program: &'a [u8],
-    search: bool,
-}
-
-impl<'a> Candidates<'a> {
-    /// The candidates for `program` along `path` (a `PATH` value).
-    pub fn new(path: &'a CStr, program: &'a CStr) -> Candidates<'a> {
-        let program = program.to_bytes();
-        let search = !has_slash(program);
-        Candidates {
-            rest: Some(if search { path.to_bytes() } else { b"" }),
-            program,
-            search,
-        }
-    }
-
-    /// Whether the program is looked up in `PATH` (it has no `/`).
-    pub fn searching(&self) -> bool {
-        self.search
-    }
-
-    /// The next path to try, as a C string in `buffer`, or the error that
-    /// stands for it: `ENOENT` for an empty program name, `ENAMETOOLONG`
-    /// for a path longer than [`PATH_MAX`].
-    pub fn next<'b>(&mut self, buffer: &'b mut PathBuffer) -> Option<Result<&'b CStr, Errno>> {
-        let rest = self.rest?;
-        buffer.clear();
-        if self.program.is_empty() {
-            self.rest = None;
-            return Some(Err(Errno::NOENT));
-        }
-        let mut dir: &[u8] = b"";
-        self.rest = None;
-        if self.search {
-            let mut parts = rest.splitn(2, |&b| b == b':');
-            dir = parts.next().unwrap_or_default();
-            self.rest = parts.next();
-        }
-        let fits = (dir.is_empty()
-            || (buffer.extend_from_slice(dir).is_ok() && buffer.push(b'/').is_ok()))
-            && buffer.extend_from_slice(self.program).is_ok()
-            && buffer.push(0).is_ok();
-        if !fits {
-            return Some(Err(Errno::NAMETOOLONG));
-        }
-        // SAFETY: `dir` and `program` come from C strings, so the only NUL
-        // is the one just pushed.
-        Some(Ok(unsafe { CStr::from_bytes_with_nul_unchecked(buffer) }))
-    }
-}
-
 /// Whether `path` has a `/`, which makes `execvp` run it without a search.
 #[expect(
     clippy::manual_contains,
@@ -236,30 +214,34 @@ fn has_slash(path: &[u8]) -> bool {
 }
 
 /// Says on stderr why `program` could not be run:
-/// `pidone: cannot run 'NAME': REASON`. A path that exists but gave
-/// `ENOENT` names its missing interpreter or loader; one that gave `EACCES`
-/// and is a directory says so.
-fn report_exec_failure(program: &CStr, errno: Errno) {
+/// `pidone: cannot run 'NAME': REASON`, and returns the exit code. A path
+/// that exists but gave `ENOENT` names its missing interpreter or loader,
+/// and exits 126 where [`exit_code_for`] the errno alone would say 127; one
+/// that gave `EACCES` and is a directory says so.
+fn report_exec_failure(program: &CStr, errno: Errno) -> u8 {
     use rustix::fs::{Access, FileType, access, stat};
     let exists = has_slash(program.to_bytes()) && access(program, Access::EXISTS).is_ok();
-    let mut m = Message::new();
-    m.push(b"pidone: cannot run '")
-        .push_quoted(program.to_bytes())
-        .push(b"': ");
-    match errno {
-        Errno::NOENT if exists => {
-            m.push(b"its interpreter or loader is missing (No such file or directory)")
-        }
+    let (template, errno, code): (&[u8], Errno, u8) = match errno {
+        Errno::NOENT if exists => (
+            b"cannot run '\x01': its interpreter or loader is missing (\x02)",
+            errno,
+            126,
+        ),
         Errno::ACCESS
             if exists
                 && stat(program)
                     .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Directory) =>
         {
-            m.push(b"Is a directory")
+            (b"cannot run '\x01': \x02", Errno::ISDIR, 126)
         }
-        _ => m.push_errno(errno),
+        _ => (b"cannot run '\x01': \x02", errno, exit_code_for(errno)),
     };
-    m.write_line();
+    say(
+        template,
+        program.to_bytes(),
+        u64::from(errno.raw_os_error().unsigned_abs()),
+    );
+    code
 }
 
 #[cfg(test)]
@@ -269,48 +251,54 @@ mod tests {
     use std::ffi::CString;
     use std::vec::Vec;
 
-    fn all(path: &[u8], program: &[u8]) -> Vec<Result<Vec<u8>, Errno>> {
-        let (path, program) = (CString::new(path).unwrap(), CString::new(program).unwrap());
-        let mut buffer = PathBuffer::new();
-        let mut candidates = Candidates::new(&path, &program);
-        let mut out = Vec::new();
-        while let Some(c) = candidates.next(&mut buffer) {
-            out.push(c.map(|c| c.to_bytes().to_vec()));
-        }
-        out
+    /// The paths `search` tries (each failing with `errors`' entry for its
+    /// position, ENOENT past them), and what it returns.
+    fn tried(path: &[u8], program: &[u8], errors: &[Errno]) -> (Vec<Vec<u8>>, Errno) {
+        let program = CString::new(program).unwrap();
+        let mut paths = Vec::new();
+        let errno = search(path, &program, |candidate| {
+            paths.push(candidate.to_bytes().to_vec());
+            errors.get(paths.len() - 1).copied().unwrap_or(Errno::NOENT)
+        });
+        (paths, errno)
     }
 
     #[test]
     fn searches_path_in_order_with_empty_meaning_here() {
-        assert_eq!(
-            all(b"/a:/b/::c", b"sh"),
-            [
-                Ok(b"/a/sh".to_vec()),
-                Ok(b"/b//sh".to_vec()),
-                Ok(b"sh".to_vec()),
-                Ok(b"c/sh".to_vec())
-            ]
-        );
-        assert_eq!(all(b"", b"sh"), [Ok(b"sh".to_vec())]);
+        let (paths, errno) = tried(b"/a:/b/::c", b"sh", &[]);
+        assert_eq!(paths, [&b"/a/sh"[..], b"/b//sh", b"sh", b"c/sh"]);
+        assert_eq!(errno, Errno::NOENT);
+        assert_eq!(tried(b"", b"sh", &[]).0, [b"sh"]);
     }
 
     #[test]
     fn a_slash_means_no_search() {
-        assert_eq!(all(b"/a:/b", b"./sh"), [Ok(b"./sh".to_vec())]);
-        assert_eq!(all(b"/a", b"/bin/sh"), [Ok(b"/bin/sh".to_vec())]);
+        assert_eq!(tried(b"/a:/b", b"./sh", &[]).0, [b"./sh"]);
+        assert_eq!(tried(b"/a", b"/bin/sh", &[]).0, [b"/bin/sh"]);
+    }
+
+    #[test]
+    fn denied_goes_on_and_other_errors_stop() {
+        let denied = tried(b"/a:/b:/c", b"sh", &[Errno::ACCESS]);
+        assert_eq!((denied.0.len(), denied.1), (3, Errno::ACCESS));
+        let bad = tried(b"/a:/b:/c", b"sh", &[Errno::NOTDIR, Errno::NOEXEC]);
+        assert_eq!((bad.0.len(), bad.1), (2, Errno::NOEXEC));
     }
 
     #[test]
     fn bad_names_and_long_entries() {
-        assert_eq!(all(b"/a", b""), [Err(Errno::NOENT)]);
+        assert_eq!(
+            tried(b"/a", b"", &[]),
+            (Vec::<Vec<u8>>::new(), Errno::NOENT)
+        );
         let long = [b'd'; PATH_MAX];
         let mut path = long.to_vec();
         path.extend_from_slice(b":/bin");
+        assert_eq!(tried(&path, b"sh", &[]).0, [b"/bin/sh"]);
         assert_eq!(
-            all(&path, b"sh"),
-            [Err(Errno::NAMETOOLONG), Ok(b"/bin/sh".to_vec())]
+            tried(b"/a", &long, &[]),
+            (Vec::<Vec<u8>>::new(), Errno::NOENT)
         );
-        assert_eq!(all(b"/a", &long), [Err(Errno::NAMETOOLONG)]);
     }
 
     #[test]
