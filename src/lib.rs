@@ -72,7 +72,7 @@ pub mod signal;
 pub mod spawn;
 mod sys;
 
-pub use reap::{ExitStatus, Reaped, WaitOptions, WaitTarget, wait_nohang};
+pub use reap::{ExitStatus, Reaped, WaitOptions, WaitTarget, drain, wait_nohang};
 pub use rustix::io::Errno;
 pub use rustix::process::Pid;
 
@@ -252,26 +252,17 @@ impl Reaper {
     /// left" does.
     pub fn reap(&mut self, sink: &mut impl Sink) -> Result<usize, Error> {
         let mut count = 0;
-        loop {
-            match wait_nohang(self.config.target, self.config.options) {
-                Ok(Some(reaped)) => {
-                    count += 1;
-                    if !sink.deliver(reaped) {
-                        self.dropped += 1;
-                    }
-                }
-                Ok(None) => {
-                    self.children_left = true;
-                    return Ok(count);
-                }
-                Err(Errno::CHILD) => {
-                    self.children_left = false;
-                    return Ok(count);
-                }
-                Err(Errno::INTR) => continue,
-                Err(errno) => return Err(Error::Sys(errno)),
+        let dropped = &mut self.dropped;
+        self.children_left = drain(self.config.target, self.config.options, |pid, status| {
+            count += 1;
+            if !sink.deliver(Reaped {
+                pid,
+                status: ExitStatus::from_raw(status),
+            }) {
+                *dropped += 1;
             }
-        }
+        })?;
+        Ok(count)
     }
 
     /// go-reaper's `Reap()`: wait for `SIGCHLD`, reap, forever. Other

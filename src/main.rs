@@ -20,7 +20,7 @@ use pidone::cli::{self, Command, Options};
 use pidone::message::{say, write_stderr, write_stdout};
 use pidone::signal::{self, Signal, SignalSet};
 use pidone::spawn::{self, Spawn};
-use pidone::{Errno, Pid};
+use pidone::{Errno, Pid, WaitOptions, WaitTarget};
 
 /// A usage error: the exit code tini, dumb-init and catatonit all use.
 const EXIT_USAGE: u8 = 1;
@@ -187,34 +187,26 @@ impl<'a> Init<'a> {
     /// -v` tells of the child, `-w` of the others: `pidone: WHAT PID, status
     /// CODE`; signal names would cost the binary their formatting code.
     fn reap(&mut self, child: Option<Pid>) -> Option<u8> {
-        use rustix::process::{WaitOptions, wait};
         let mut status = None;
-        loop {
-            // `pidone::wait_nohang` would decode each status into an
-            // `ExitStatus`, which costs the binary more than `exit_code`.
-            let (pid, word) = match wait(WaitOptions::NOHANG) {
-                Ok(Some(reaped)) => reaped,
-                Ok(None) => break,
-                Err(errno) => {
-                    self.children_left = errno != Errno::CHILD;
-                    break;
-                }
-            };
-            let code = exit_code(word.as_raw());
+        let options = self.options;
+        let left = pidone::drain(WaitTarget::Any, WaitOptions::NONE, |pid, word| {
+            let code = exit_code(word);
             let template: &[u8] = if Some(pid) == child {
                 status = Some(code);
-                if self.options.verbosity < 2 {
-                    continue;
+                if options.verbosity < 2 {
+                    return;
                 }
                 b"child \x03, status \x03"
-            } else if self.options.warn_zombies() {
+            } else if options.warn_zombies() {
                 b"reaped zombie \x03, status \x03"
             } else {
-                continue;
+                return;
             };
             let pid = pid.as_raw_nonzero().get() as u32;
             say(template, b"", u64::from(pid) | u64::from(code) << 32);
-        }
+        });
+        // An error other than ECHILD: try again at the next SIGCHLD.
+        self.children_left = left != Ok(false);
         status
     }
 

@@ -120,6 +120,35 @@ impl core::ops::BitOr for WaitOptions {
     }
 }
 
+/// The reaping loop: `wait4(target, WNOHANG | options)` until no selected
+/// child has anything more to report, handing each one's pid and raw status
+/// word (see [`ExitStatus::from_raw`]) to `each`. `Ok(true)`: selected
+/// children are left, running or stopped; `Ok(false)`: none is (`ECHILD`).
+/// Never blocks.
+pub fn drain(
+    target: WaitTarget,
+    options: WaitOptions,
+    mut each: impl FnMut(Pid, i32),
+) -> io::Result<bool> {
+    let options = RawWaitOptions::from_bits_retain(options.0) | RawWaitOptions::NOHANG;
+    loop {
+        let found = match target {
+            // `waitpid(None, ..)` would be pid 0, the caller's process
+            // group; `wait` is pid -1, any child.
+            WaitTarget::Any => process::wait(options),
+            WaitTarget::Pid(pid) => process::waitpid(Some(pid), options),
+            WaitTarget::Group(pgid) => process::waitpgid(pgid, options),
+        };
+        match found {
+            Ok(Some((pid, status))) => each(pid, status.as_raw()),
+            Ok(None) => return Ok(true),
+            Err(io::Errno::CHILD) => return Ok(false),
+            Err(io::Errno::INTR) => {}
+            Err(errno) => return Err(errno),
+        }
+    }
+}
+
 /// One `wait4(target, WNOHANG | options)`: `Ok(None)` when no selected child
 /// has anything to report, `Err(ECHILD)` when there is no such child at all.
 pub fn wait_nohang(target: WaitTarget, options: WaitOptions) -> io::Result<Option<Reaped>> {
