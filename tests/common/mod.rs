@@ -1,0 +1,1383 @@
+//! What the tests that run the `pidone` binary share:
+//!
+//! - [`Pidone`]: starts pidone as PID 1 of a new PID namespace or as an
+//!   ordinary process (a child subreaper), under a deadline, and collects its
+//!   status and output; [`Running`] drives a run that is still going (reads
+//!   its lines, sends it signals), and kills all it started if the test fails.
+//! - [`Kid`]: the program pidone runs in the tests: this very test binary,
+//!   re-executed with a role in `$PIDONE_TEST_KID`, which a function in
+//!   `.init_array` plays before libtest's `main` starts.
+//! - Readers of `/proc`, a pseudo-terminal, temporary directories.
+//!
+//! Target binaries (pidone, the kid) are started through
+//! `$PIDONE_TARGET_RUNNER` when it is set: under qemu-user, an emulated
+//! program's `execve` of another target binary goes to the host kernel,
+//! which cannot run it. Signal numbers are the target's throughout: under
+//! QEMU, the test sends them with the emulated `kill`, which maps them as
+//! the emulated pidone and kid expect.
+
+// Each test file uses a part of these.
+#![allow(dead_code)]
+
+use std::ffi::{CStr, CString, OsString, c_char, c_int, c_long, c_ulong, c_void};
+use std::fmt;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::mem::ManuallyDrop;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStringExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+pub const SIGHUP: i32 = 1;
+pub const SIGINT: i32 = 2;
+pub const SIGQUIT: i32 = 3;
+pub const SIGKILL: i32 = 9;
+pub const SIGUSR1: i32 = 10;
+pub const SIGSEGV: i32 = 11;
+pub const SIGUSR2: i32 = 12;
+pub const SIGPIPE: i32 = 13;
+pub const SIGTERM: i32 = 15;
+pub const SIGCHLD: i32 = 17;
+pub const SIGSTOP: i32 = 19;
+pub const SIGWINCH: i32 = 28;
+/// `SIGRTMIN` as C programs see it (glibc and musl keep 32 and 33).
+pub const SIGRTMIN: i32 = 34;
+
+/// How long a run may take before the test kills it and fails.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The set of one signal, as in the `SigBlk` and `SigIgn` lines of
+/// `/proc/PID/status`: bit `n - 1` for signal `n`.
+pub const fn signal_bit(signal: i32) -> u64 {
+    1 << (signal - 1)
+}
+
+/// The environment variable that gives the kid its role.
+const KID_VAR: &str = "PIDONE_TEST_KID";
+/// The environment variable that makes this binary a launcher: it sets the
+/// signal state it names (`BLOCKED IGNORED`, two hexadecimal sets) and
+/// executes the rest of its command line.
+const LAUNCH_VAR: &str = "PIDONE_TEST_LAUNCH";
+
+/// libc calls (the test binaries link musl statically) and the raw signal
+/// syscalls, whose 64-bit sets musl's wrappers would filter.
+mod sys {
+    use super::*;
+
+    unsafe extern "C" {
+        pub fn kill(pid: c_int, signal: c_int) -> c_int;
+        pub fn getpid() -> c_int;
+        pub fn getpgrp() -> c_int;
+        pub fn isatty(fd: c_int) -> c_int;
+        pub fn tcgetpgrp(fd: c_int) -> c_int;
+        pub fn setsid() -> c_int;
+        pub fn setpgid(pid: c_int, pgid: c_int) -> c_int;
+        pub fn ioctl(fd: c_int, request: c_ulong, ...) -> c_int;
+        pub fn openpty(
+            master: *mut c_int,
+            slave: *mut c_int,
+            name: *mut c_char,
+            termios: *const c_void,
+            winsize: *const c_void,
+        ) -> c_int;
+        pub fn fork() -> c_int;
+        pub fn _exit(code: c_int) -> !;
+        pub fn waitpid(pid: c_int, status: *mut c_int, options: c_int) -> c_int;
+        pub fn pause() -> c_int;
+        pub fn prctl(option: c_int, ...) -> c_int;
+        pub fn setrlimit(resource: c_int, limit: *const [u64; 2]) -> c_int;
+        pub fn fcntl(fd: c_int, command: c_int, ...) -> c_int;
+        pub fn execv(path: *const c_char, argv: *const *const c_char) -> c_int;
+        pub static environ: *const *const c_char;
+        fn syscall(number: c_long, ...) -> c_long;
+    }
+
+    pub const F_SETFD: c_int = 2;
+    pub const FD_CLOEXEC: c_int = 1;
+    pub const TIOCSCTTY: c_ulong = 0x540e;
+    pub const RLIMIT_CORE: c_int = 4;
+    pub const PR_SET_DUMPABLE: c_int = 4;
+    pub const SIG_DFL: usize = 0;
+    pub const SIG_IGN: usize = 1;
+    // `syscall` takes its arguments as longs: every one is passed as such.
+    const SIG_BLOCK: c_long = 0;
+    const SIG_SETMASK: c_long = 2;
+    /// The kernel's signal sets are 64 bits.
+    const SIGSET_SIZE: c_long = 8;
+
+    #[cfg(target_arch = "x86_64")]
+    const NR_RT_SIGACTION: c_long = 13;
+    #[cfg(target_arch = "x86_64")]
+    const NR_RT_SIGPROCMASK: c_long = 14;
+    #[cfg(target_arch = "x86_64")]
+    const NR_RT_SIGTIMEDWAIT: c_long = 128;
+    #[cfg(target_arch = "aarch64")]
+    const NR_RT_SIGACTION: c_long = 134;
+    #[cfg(target_arch = "aarch64")]
+    const NR_RT_SIGPROCMASK: c_long = 135;
+    #[cfg(target_arch = "aarch64")]
+    const NR_RT_SIGTIMEDWAIT: c_long = 137;
+
+    /// The kernel's `struct sigaction` on both targets.
+    #[repr(C)]
+    #[derive(Default)]
+    struct KernelSigaction {
+        handler: usize,
+        flags: c_ulong,
+        restorer: usize,
+        mask: u64,
+    }
+
+    /// The signal mask, as `rt_sigprocmask` gives it.
+    pub fn signal_mask() -> u64 {
+        let mut old = 0u64;
+        // SAFETY: a NULL new set only reads the mask into `old`.
+        unsafe {
+            syscall(
+                NR_RT_SIGPROCMASK,
+                SIG_BLOCK,
+                std::ptr::null::<u64>(),
+                &mut old,
+                SIGSET_SIZE,
+            )
+        };
+        old
+    }
+
+    pub fn set_signal_mask(mask: u64) {
+        // SAFETY: 8 bytes at `mask`, as the size says.
+        unsafe {
+            syscall(
+                NR_RT_SIGPROCMASK,
+                SIG_SETMASK,
+                &mask,
+                std::ptr::null_mut::<u64>(),
+                SIGSET_SIZE,
+            )
+        };
+    }
+
+    /// The signal's handler: [`SIG_DFL`], [`SIG_IGN`] or a function.
+    pub fn handler(signal: c_int) -> usize {
+        let mut old = KernelSigaction::default();
+        // SAFETY: a NULL new action only reads the current one.
+        unsafe {
+            syscall(
+                NR_RT_SIGACTION,
+                signal,
+                std::ptr::null::<KernelSigaction>(),
+                &mut old,
+                SIGSET_SIZE,
+            )
+        };
+        old.handler
+    }
+
+    /// Sets the signal to [`SIG_DFL`] or [`SIG_IGN`], if it can be.
+    pub fn set_handler(signal: c_int, handler: usize) {
+        let new = KernelSigaction {
+            handler,
+            ..KernelSigaction::default()
+        };
+        // SAFETY: no function handler, so no restorer is needed.
+        unsafe {
+            syscall(
+                NR_RT_SIGACTION,
+                c_long::from(signal),
+                &new,
+                std::ptr::null_mut::<KernelSigaction>(),
+                SIGSET_SIZE,
+            )
+        };
+    }
+
+    /// Takes one pending signal of `set`, which should be blocked; `None`
+    /// when `timeout` passes first.
+    pub fn wait_signal(set: u64, timeout: Option<Duration>) -> Option<c_int> {
+        let timespec = timeout.map(|t| [t.as_secs() as i64, i64::from(t.subsec_nanos())]);
+        let timespec = timespec
+            .as_ref()
+            .map_or(std::ptr::null(), |t| t as *const [i64; 2]);
+        loop {
+            // SAFETY: 8 bytes at `set`; no siginfo wanted.
+            let signal = unsafe {
+                syscall(
+                    NR_RT_SIGTIMEDWAIT,
+                    &set,
+                    std::ptr::null_mut::<c_void>(),
+                    timespec,
+                    SIGSET_SIZE,
+                )
+            };
+            if signal > 0 {
+                return Some(signal as c_int);
+            }
+            const EINTR: i32 = 4;
+            if std::io::Error::last_os_error().raw_os_error() != Some(EINTR) {
+                return None;
+            }
+        }
+    }
+
+    /// Every signal's bit.
+    pub const ALL_SIGNALS: u64 = !0;
+}
+
+/// Writes one line to stdout with one `write(2)`, so that lines of several
+/// processes on one pipe do not mix.
+fn say(line: &str) {
+    // SAFETY: fd 1 is only borrowed.
+    let mut stdout = ManuallyDrop::new(unsafe { File::from_raw_fd(1) });
+    let _ = stdout.write_all(format!("{line}\n").as_bytes());
+}
+
+fn write_stdout(bytes: &[u8]) {
+    // SAFETY: fd 1 is only borrowed.
+    let mut stdout = ManuallyDrop::new(unsafe { File::from_raw_fd(1) });
+    stdout.write_all(bytes).expect("kid: write to stdout");
+}
+
+/// The roles of the kid, the program pidone runs in the tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kid {
+    /// Exits with the code.
+    Exit(u8),
+    /// Kills itself with the signal, dumping no core.
+    Kill(i32),
+    /// Blocks every signal, prints `ready`, then the number of each signal
+    /// it takes, one a line; exits 0 after that many.
+    Signals(usize),
+    /// Prints its state and exits 0: `own-group true|false`,
+    /// `tty foreground|background|none`, `blocked HEX` and `ignored HEX`
+    /// (its signal mask and ignored signals, as in `/proc/PID/status`).
+    State,
+    /// Leaves `count` orphans (each one's parent exits at once) that exit
+    /// with `orphan_code` all together once they are all orphans; prints
+    /// `orphans exited` when they have, then exits with `code` at the end
+    /// of its stdin.
+    Orphans {
+        count: usize,
+        orphan_code: u8,
+        code: u8,
+    },
+    /// Forks a leftover, which ignores TERM or not, stays in the kid's
+    /// process group or makes one of its own, and then sleeps until a
+    /// signal kills it; prints `ready` when it is set, and exits with
+    /// `code`.
+    Leftover {
+        ignores_term: bool,
+        own_group: bool,
+        code: u8,
+    },
+    /// Blocks every signal and forks a grandchild (same process group);
+    /// prints `ready`, takes one signal and prints `kid N`, then sends USR2
+    /// to the grandchild, waits for it and exits 0. The grandchild prints
+    /// `grandchild N` for each signal it takes until USR2, and then for
+    /// those still pending.
+    Group,
+    /// Prints its command line as `/proc/self/cmdline` has it.
+    Argv,
+    /// Prints its environment, each entry followed by a NUL.
+    Env,
+    /// Copies its stdin to its stdout.
+    Cat,
+}
+
+impl Kid {
+    /// The command line that runs the kid: `[runner] test-binary`.
+    pub fn program() -> Vec<OsString> {
+        target_program(test_binary())
+    }
+
+    /// The value of `$PIDONE_TEST_KID` for this role.
+    pub fn encode(&self) -> String {
+        match *self {
+            Kid::Exit(code) => format!("exit {code}"),
+            Kid::Kill(signal) => format!("kill {signal}"),
+            Kid::Signals(count) => format!("signals {count}"),
+            Kid::State => "state".into(),
+            Kid::Orphans {
+                count,
+                orphan_code,
+                code,
+            } => format!("orphans {count} {orphan_code} {code}"),
+            Kid::Leftover {
+                ignores_term,
+                own_group,
+                code,
+            } => format!("leftover {ignores_term} {own_group} {code}"),
+            Kid::Group => "group".into(),
+            Kid::Argv => "argv".into(),
+            Kid::Env => "env".into(),
+            Kid::Cat => "cat".into(),
+        }
+    }
+
+    fn decode(text: &str) -> Kid {
+        let words: Vec<&str> = text.split(' ').collect();
+        let number = |i: usize| -> u64 {
+            words
+                .get(i)
+                .and_then(|w| w.parse().ok())
+                .unwrap_or_else(|| panic!("kid: bad role {text:?}"))
+        };
+        match words[0] {
+            "exit" => Kid::Exit(number(1) as u8),
+            "kill" => Kid::Kill(number(1) as i32),
+            "signals" => Kid::Signals(number(1) as usize),
+            "state" => Kid::State,
+            "orphans" => Kid::Orphans {
+                count: number(1) as usize,
+                orphan_code: number(2) as u8,
+                code: number(3) as u8,
+            },
+            "leftover" => Kid::Leftover {
+                ignores_term: words.get(1) == Some(&"true"),
+                own_group: words.get(2) == Some(&"true"),
+                code: number(3) as u8,
+            },
+            "group" => Kid::Group,
+            "argv" => Kid::Argv,
+            "env" => Kid::Env,
+            "cat" => Kid::Cat,
+            _ => panic!("kid: bad role {text:?}"),
+        }
+    }
+
+    fn play(self) -> ! {
+        match self {
+            Kid::Exit(code) => std::process::exit(code.into()),
+            Kid::Kill(signal) => {
+                // SAFETY: plain calls; a core file would litter the
+                // directory (QEMU writes one of the guest's too).
+                unsafe {
+                    sys::setrlimit(sys::RLIMIT_CORE, &[0, 0]);
+                    sys::prctl(sys::PR_SET_DUMPABLE, 0 as c_ulong);
+                }
+                sys::set_handler(signal, sys::SIG_DFL);
+                sys::set_signal_mask(0);
+                // SAFETY: a plain call.
+                unsafe { sys::kill(sys::getpid(), signal) };
+                say("kid: still alive after the signal");
+                std::process::exit(100)
+            }
+            Kid::Signals(count) => {
+                sys::set_signal_mask(sys::ALL_SIGNALS);
+                say("ready");
+                for _ in 0..count {
+                    let signal = sys::wait_signal(sys::ALL_SIGNALS, None).expect("sigtimedwait");
+                    say(&signal.to_string());
+                }
+                std::process::exit(0)
+            }
+            Kid::State => {
+                let blocked = sys::signal_mask();
+                let ignored = (1..=64)
+                    .filter(|&s| sys::handler(s) == sys::SIG_IGN)
+                    .fold(0, |set, s| set | signal_bit(s));
+                // SAFETY: plain calls.
+                let (own_group, tty) = unsafe {
+                    let tty = if sys::isatty(0) == 0 {
+                        "none"
+                    } else if sys::tcgetpgrp(0) == sys::getpgrp() {
+                        "foreground"
+                    } else {
+                        "background"
+                    };
+                    (sys::getpgrp() == sys::getpid(), tty)
+                };
+                say(&format!(
+                    "own-group {own_group}\ntty {tty}\nblocked {blocked:016x}\nignored {ignored:016x}"
+                ));
+                std::process::exit(0)
+            }
+            Kid::Orphans {
+                count,
+                orphan_code,
+                code,
+            } => {
+                let (gate_reader, gate_writer) = std::io::pipe().expect("pipe");
+                let (done_reader, done_writer) = std::io::pipe().expect("pipe");
+                for _ in 0..count {
+                    // SAFETY: one thread; the children only make plain calls.
+                    match unsafe { sys::fork() } {
+                        0 => {
+                            // SAFETY: as above.
+                            if unsafe { sys::fork() } == 0 {
+                                drop(gate_writer);
+                                drop(done_reader);
+                                // The gate opens (EOF) when every parent is
+                                // gone and the kid closed its end.
+                                let _ = (&gate_reader).read(&mut [0]);
+                                // `done_writer` closes as it exits.
+                                // SAFETY: a plain call.
+                                unsafe { sys::_exit(orphan_code.into()) }
+                            }
+                            // SAFETY: as above.
+                            unsafe { sys::_exit(0) }
+                        }
+                        -1 => panic!("kid: fork: {}", std::io::Error::last_os_error()),
+                        // With SIGCHLD ignored this fails with ECHILD once
+                        // the parent is gone: gone either way.
+                        // SAFETY: a plain call.
+                        parent => unsafe {
+                            sys::waitpid(parent, std::ptr::null_mut(), 0);
+                        },
+                    }
+                }
+                drop(done_writer);
+                drop(gate_writer);
+                let _ = (&done_reader).read_to_end(&mut Vec::new());
+                say("orphans exited");
+                // SAFETY: fd 0 is only borrowed.
+                let mut stdin = ManuallyDrop::new(unsafe { File::from_raw_fd(0) });
+                let _ = stdin.read_to_end(&mut Vec::new());
+                std::process::exit(code.into())
+            }
+            Kid::Leftover {
+                ignores_term,
+                own_group,
+                code,
+            } => {
+                let (ready_reader, ready_writer) = std::io::pipe().expect("pipe");
+                // SAFETY: one thread; the child only makes plain calls.
+                if unsafe { sys::fork() } == 0 {
+                    drop(ready_reader);
+                    if ignores_term {
+                        sys::set_handler(SIGTERM, sys::SIG_IGN);
+                    }
+                    if own_group {
+                        // SAFETY: a plain call.
+                        unsafe { sys::setpgid(0, 0) };
+                    }
+                    drop(ready_writer);
+                    loop {
+                        // SAFETY: a plain call.
+                        unsafe { sys::pause() };
+                    }
+                }
+                drop(ready_writer);
+                let _ = (&ready_reader).read_to_end(&mut Vec::new());
+                say("ready");
+                std::process::exit(code.into())
+            }
+            Kid::Group => {
+                sys::set_signal_mask(sys::ALL_SIGNALS);
+                // SAFETY: one thread; the child only makes plain calls.
+                let grandchild = unsafe { sys::fork() };
+                if grandchild == 0 {
+                    loop {
+                        let signal = sys::wait_signal(sys::ALL_SIGNALS, None).expect("sigwait");
+                        say(&format!("grandchild {signal}"));
+                        if signal == SIGUSR2 {
+                            while let Some(signal) =
+                                sys::wait_signal(sys::ALL_SIGNALS, Some(Duration::ZERO))
+                            {
+                                say(&format!("grandchild {signal}"));
+                            }
+                            // SAFETY: a plain call.
+                            unsafe { sys::_exit(0) }
+                        }
+                    }
+                }
+                say("ready");
+                let signal = sys::wait_signal(sys::ALL_SIGNALS, None).expect("sigtimedwait");
+                say(&format!("kid {signal}"));
+                // SAFETY: plain calls.
+                unsafe {
+                    sys::kill(grandchild, SIGUSR2);
+                    sys::waitpid(grandchild, std::ptr::null_mut(), 0);
+                }
+                std::process::exit(0)
+            }
+            Kid::Argv => {
+                write_stdout(&std::fs::read("/proc/self/cmdline").expect("/proc/self/cmdline"));
+                std::process::exit(0)
+            }
+            Kid::Env => {
+                let mut out = Vec::new();
+                // SAFETY: the NULL-terminated environment, read before
+                // anything changes it.
+                unsafe {
+                    let mut entry = sys::environ;
+                    while !(*entry).is_null() {
+                        out.extend_from_slice(CStr::from_ptr(*entry).to_bytes_with_nul());
+                        entry = entry.add(1);
+                    }
+                }
+                write_stdout(&out);
+                std::process::exit(0)
+            }
+            Kid::Cat => {
+                // SAFETY: fds 0 and 1 are only borrowed.
+                let (mut stdin, mut stdout) = unsafe {
+                    (
+                        ManuallyDrop::new(File::from_raw_fd(0)),
+                        ManuallyDrop::new(File::from_raw_fd(1)),
+                    )
+                };
+                std::io::copy(&mut *stdin, &mut *stdout).expect("kid: copy");
+                std::process::exit(0)
+            }
+        }
+    }
+}
+
+/// The launcher's part: sets exactly the signal state `BLOCKED IGNORED`
+/// and executes the rest of the command line in place.
+fn launch(state: &str) -> ! {
+    let sets: Vec<u64> = state
+        .split(' ')
+        .map(|set| u64::from_str_radix(set, 16).expect("launcher: bad signal set"))
+        .collect();
+    let [blocked, ignored] = sets[..] else {
+        panic!("launcher: bad state {state:?}")
+    };
+    for signal in (1..=64).filter(|&s| s != SIGKILL && s != SIGSTOP) {
+        let handler = if ignored & signal_bit(signal) != 0 {
+            sys::SIG_IGN
+        } else {
+            sys::SIG_DFL
+        };
+        // QEMU refuses the few guest signals it cannot map to the host's;
+        // the tests leave those out of the sets.
+        sys::set_handler(signal, handler);
+    }
+    sys::set_signal_mask(blocked);
+    // SAFETY: before `main`, with one thread.
+    unsafe { std::env::remove_var(LAUNCH_VAR) };
+    let cmdline = std::fs::read("/proc/self/cmdline").expect("launcher: /proc/self/cmdline");
+    // Each argument ends with a NUL.
+    let args: Vec<CString> = cmdline
+        .strip_suffix(b"\0")
+        .expect("launcher: /proc/self/cmdline ends with a NUL")
+        .split(|&b| b == 0)
+        .skip(1)
+        .map(|arg| CString::new(arg).expect("no NUL"))
+        .collect();
+    let mut argv: Vec<*const c_char> = args.iter().map(|arg| arg.as_ptr()).collect();
+    argv.push(std::ptr::null());
+    // SAFETY: a NULL-terminated array of C strings that outlive the call.
+    unsafe { sys::execv(argv[0], argv.as_ptr()) };
+    panic!(
+        "launcher: exec {:?}: {}",
+        args[0],
+        std::io::Error::last_os_error()
+    )
+}
+
+/// Plays the role `$PIDONE_TEST_LAUNCH` or `$PIDONE_TEST_KID` gives this
+/// process, if any, before libtest's `main`; it never returns then.
+extern "C" fn take_role() {
+    if let Some(state) = std::env::var_os(LAUNCH_VAR) {
+        launch(&state.to_string_lossy())
+    }
+    if let Some(role) = std::env::var_os(KID_VAR) {
+        Kid::decode(&role.to_string_lossy()).play()
+    }
+}
+
+#[used]
+#[unsafe(link_section = ".init_array")]
+static TAKE_ROLE: extern "C" fn() = take_role;
+
+/// `$PIDONE_TARGET_RUNNER`: the QEMU that runs target binaries, or `None`
+/// when they run natively.
+pub fn target_runner() -> Option<PathBuf> {
+    std::env::var_os("PIDONE_TARGET_RUNNER")
+        .filter(|runner| !runner.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The command line that runs a target binary: `[runner] binary`.
+pub fn target_program(binary: &Path) -> Vec<OsString> {
+    target_runner()
+        .into_iter()
+        .map(OsString::from)
+        .chain([binary.into()])
+        .collect()
+}
+
+/// The pidone binary under test.
+pub fn pidone_binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_pidone"))
+}
+
+/// This test binary, which is also the kid and the launcher.
+pub fn test_binary() -> &'static Path {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    EXE.get_or_init(|| std::env::current_exe().expect("current_exe"))
+}
+
+/// A host program's path, from `$PATH`.
+pub fn host_tool(name: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| panic!("{name} is not in PATH"))
+}
+
+/// The host's machine, as `uname -m` says (under QEMU, the guest's
+/// `uname` would say the target's).
+pub fn host_machine() -> &'static str {
+    static MACHINE: OnceLock<String> = OnceLock::new();
+    MACHINE.get_or_init(|| {
+        let output = Command::new(host_tool("uname"))
+            .arg("-m")
+            .output()
+            .expect("uname -m");
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    })
+}
+
+/// Where pidone runs in a test.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// PID 1 of a new PID namespace, as in a container:
+    /// `unshare --pid --fork --mount-proc [runner] pidone ...`.
+    Pid1,
+    /// An ordinary process, the test's child: pidone makes itself a child
+    /// subreaper.
+    Subreaper,
+}
+
+/// Both modes, for tests that run in each.
+pub const MODES: [Mode; 2] = [Mode::Pid1, Mode::Subreaper];
+
+enum Input {
+    Null,
+    Bytes(Vec<u8>),
+    Pipe,
+}
+
+/// A run of pidone to set up: `Pidone::new(mode).args(...).kid(...)`, then
+/// [`Pidone::run`] or [`Pidone::spawn`].
+pub struct Pidone {
+    mode: Mode,
+    args: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+    clear_env: bool,
+    stdin: Input,
+    timeout: Duration,
+    exec_through: Vec<OsString>,
+    signal_state: Option<(u64, u64)>,
+    refuse_subreaper: bool,
+    parent_process: bool,
+    tty: bool,
+}
+
+impl Pidone {
+    pub fn new(mode: Mode) -> Pidone {
+        Pidone {
+            mode,
+            args: Vec::new(),
+            env: Vec::new(),
+            clear_env: false,
+            stdin: Input::Null,
+            timeout: DEFAULT_TIMEOUT,
+            exec_through: Vec::new(),
+            signal_state: None,
+            refuse_subreaper: false,
+            parent_process: false,
+            tty: false,
+        }
+    }
+
+    /// One more argument of pidone's.
+    pub fn arg(mut self, arg: impl Into<OsString>) -> Pidone {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn args<A: Into<OsString>>(mut self, args: impl IntoIterator<Item = A>) -> Pidone {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// pidone's program is the kid in `role`: `[runner] test-binary`.
+    pub fn kid(self, role: Kid) -> Pidone {
+        self.env(KID_VAR, role.encode()).args(Kid::program())
+    }
+
+    pub fn env(mut self, name: impl Into<OsString>, value: impl Into<OsString>) -> Pidone {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+
+    /// Starts from an empty environment.
+    pub fn env_clear(mut self) -> Pidone {
+        self.clear_env = true;
+        self
+    }
+
+    /// Feeds `bytes` to stdin, then closes it. Stdin is `/dev/null`
+    /// otherwise: never the test's own terminal.
+    pub fn stdin_bytes(mut self, bytes: Vec<u8>) -> Pidone {
+        self.stdin = Input::Bytes(bytes);
+        self
+    }
+
+    /// Stdin is a pipe the test closes with [`Running::close_stdin`].
+    pub fn stdin_piped(mut self) -> Pidone {
+        self.stdin = Input::Pipe;
+        self
+    }
+
+    /// Stdin is a pseudo-terminal, pidone's controlling terminal, whose
+    /// foreground process group is pidone's.
+    pub fn tty(mut self) -> Pidone {
+        self.tty = true;
+        self
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> Pidone {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Starts `command ARGS... [runner] pidone ...` instead of pidone: a
+    /// command that ends by executing its arguments, so that pidone takes
+    /// its place (and its children).
+    pub fn exec_through<A: Into<OsString>>(
+        mut self,
+        command: impl IntoIterator<Item = A>,
+    ) -> Pidone {
+        self.exec_through
+            .extend(command.into_iter().map(Into::into));
+        self
+    }
+
+    /// pidone starts with exactly these signals blocked and ignored (a
+    /// launcher sets them and executes it: `unshare` would reset SIGCHLD).
+    pub fn signal_state(mut self, blocked: u64, ignored: u64) -> Pidone {
+        self.signal_state = Some((blocked, ignored));
+        self
+    }
+
+    /// pidone runs under a seccomp filter that fails
+    /// `prctl(PR_SET_CHILD_SUBREAPER)` with EINVAL, as QEMU 7 does.
+    pub fn refusing_subreaper(mut self) -> Pidone {
+        self.refuse_subreaper = true;
+        self
+    }
+
+    /// pidone's parent is a process of its own, which
+    /// [`Running::kill_parent`] kills: `unshare` as PID 1, a shell
+    /// otherwise (the test's process must live on).
+    pub fn with_parent_process(mut self) -> Pidone {
+        self.parent_process = true;
+        self
+    }
+
+    /// Starts the run.
+    pub fn spawn(self) -> Running {
+        let mut argv: Vec<OsString> = Vec::new();
+        let mut env = self.env;
+        if self.refuse_subreaper {
+            argv.extend(refusing_subreaper_command());
+        }
+        if self.parent_process && self.mode == Mode::Subreaper {
+            argv.extend([
+                host_tool("sh").into(),
+                "-c".into(),
+                "\"$@\"; exit $?".into(),
+                "sh".into(),
+            ]);
+        }
+        if self.mode == Mode::Pid1 {
+            argv.extend(
+                [host_tool("unshare").into_os_string()]
+                    .into_iter()
+                    .chain(["--pid", "--fork", "--mount-proc"].map(OsString::from)),
+            );
+        }
+        if let Some((blocked, ignored)) = self.signal_state {
+            argv.extend(target_program(test_binary()));
+            env.push((LAUNCH_VAR.into(), format!("{blocked:x} {ignored:x}").into()));
+        }
+        argv.extend(self.exec_through);
+        argv.extend(target_program(pidone_binary()));
+        argv.extend(self.args);
+        let layers = usize::from(self.mode == Mode::Pid1 || self.parent_process);
+
+        let mut command = Command::new(&argv[0]);
+        command.args(&argv[1..]);
+        if self.clear_env {
+            command.env_clear();
+        }
+        command.envs(env);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        command.stdin(match self.stdin {
+            Input::Null => Stdio::null(),
+            Input::Bytes(_) | Input::Pipe => Stdio::piped(),
+        });
+        let pty = self.tty.then(|| {
+            let (master, slave) = open_pty();
+            command.stdin(slave);
+            // SAFETY: setsid and ioctl are async-signal-safe.
+            unsafe {
+                command.pre_exec(|| {
+                    if sys::setsid() < 0 || sys::ioctl(0, sys::TIOCSCTTY, 0 as c_ulong) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                })
+            };
+            master
+        });
+        // Long arguments cut, so that a failure's message stays readable.
+        let description = argv
+            .iter()
+            .take(40)
+            .map(|arg| cut(&arg.to_string_lossy(), 80))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {description}: {e}"));
+        drop(command);
+        let root = child.id() as i32;
+        let stdout = Stream::new(child.stdout.take().expect("stdout"));
+        let stderr = Stream::new(child.stderr.take().expect("stderr"));
+        let mut stdin = child.stdin.take();
+        if let Input::Bytes(bytes) = self.stdin {
+            let mut pipe = stdin.take().expect("stdin");
+            std::thread::spawn(move || {
+                // The program may well not read it all.
+                let _ = pipe.write_all(&bytes);
+            });
+        }
+        let (status_sender, status) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = status_sender.send(child.wait().expect("wait"));
+        });
+        Running {
+            description,
+            root,
+            layers,
+            mode: self.mode,
+            deadline: Instant::now() + self.timeout,
+            status,
+            exit: None,
+            stdin,
+            stdout,
+            stderr,
+            pidone: None,
+            _pty: pty,
+        }
+    }
+
+    /// Runs to the end.
+    pub fn run(self) -> Finished {
+        self.spawn().wait()
+    }
+}
+
+/// The command that runs its arguments under a seccomp filter failing
+/// `prctl(PR_SET_CHILD_SUBREAPER)` with EINVAL. QEMU refuses its guests
+/// seccomp (EINVAL for the prctl, ENOSYS for the syscall), and the filter
+/// must see QEMU's host syscalls anyway: so a host program installs it,
+/// Perl (part of every Debian system), from a filter built here for the
+/// host's architecture.
+fn refusing_subreaper_command() -> Vec<OsString> {
+    const PR_SET_CHILD_SUBREAPER: u32 = 36;
+    const EINVAL: u32 = 22;
+    const LD_W_ABS: u16 = 0x20;
+    const JEQ_K: u16 = 0x15;
+    const RET_K: u16 = 0x06;
+    const RET_ALLOW: u32 = 0x7fff_0000;
+    const RET_ERRNO: u32 = 0x0005_0000;
+    // seccomp_data: nr at 0, arch at 4, args[0] (its low half) at 16.
+    let (audit_arch, nr_prctl): (u32, u32) = match host_machine() {
+        "x86_64" => (0xc000_003e, 157),
+        "aarch64" => (0xc000_00b7, 167),
+        other => panic!("no seccomp filter for a {other} host"),
+    };
+    let filter: [(u16, u8, u8, u32); 8] = [
+        (LD_W_ABS, 0, 0, 4),
+        (JEQ_K, 0, 5, audit_arch),
+        (LD_W_ABS, 0, 0, 0),
+        (JEQ_K, 0, 3, nr_prctl),
+        (LD_W_ABS, 0, 0, 16),
+        (JEQ_K, 0, 1, PR_SET_CHILD_SUBREAPER),
+        (RET_K, 0, 0, RET_ERRNO | EINVAL),
+        (RET_K, 0, 0, RET_ALLOW),
+    ];
+    let hex: String = filter
+        .iter()
+        .flat_map(|&(code, jt, jf, k)| {
+            let mut bytes = code.to_le_bytes().to_vec();
+            bytes.extend([jt, jf]);
+            bytes.extend(k.to_le_bytes());
+            bytes
+        })
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    // PR_SET_NO_NEW_PRIVS is 38, PR_SET_SECCOMP 22, SECCOMP_MODE_FILTER 2.
+    const SCRIPT: &str = r#"
+        my $prctl = 0 + shift;
+        my $filter = pack("H*", shift);
+        syscall($prctl, 38, 1, 0, 0, 0) == 0 or die "PR_SET_NO_NEW_PRIVS: $!\n";
+        my $program = pack("S x![P] P", length($filter) / 8, $filter);
+        syscall($prctl, 22, 2, $program, 0, 0) == 0 or die "PR_SET_SECCOMP: $!\n";
+        exec { $ARGV[0] } @ARGV or die "exec $ARGV[0]: $!\n";
+    "#;
+    vec![
+        host_tool("perl").into(),
+        "-e".into(),
+        SCRIPT.into(),
+        nr_prctl.to_string().into(),
+        hex.into(),
+    ]
+}
+
+/// Output read from a pipe by a thread of its own, kept whole; lines are
+/// taken from it in order.
+struct Stream {
+    chunks: Receiver<Vec<u8>>,
+    data: Vec<u8>,
+    taken: usize,
+    eof: bool,
+}
+
+impl Stream {
+    fn new(mut pipe: impl Read + Send + 'static) -> Stream {
+        let (sender, chunks) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buffer = vec![0; 65536];
+            while let Ok(n @ 1..) = pipe.read(&mut buffer) {
+                if sender.send(buffer[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Stream {
+            chunks,
+            data: Vec::new(),
+            taken: 0,
+            eof: false,
+        }
+    }
+
+    /// Waits for more output; false at the end of it or at the deadline.
+    fn more(&mut self, deadline: Instant) -> bool {
+        if self.eof {
+            return false;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match self.chunks.recv_timeout(left) {
+            Ok(chunk) => {
+                self.data.extend(chunk);
+                true
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                self.eof = true;
+                false
+            }
+            Err(RecvTimeoutError::Timeout) => false,
+        }
+    }
+
+    fn line(&mut self, deadline: Instant) -> Option<String> {
+        loop {
+            if let Some(end) = self.data[self.taken..].iter().position(|&b| b == b'\n') {
+                let line = &self.data[self.taken..self.taken + end];
+                self.taken += end + 1;
+                return Some(String::from_utf8_lossy(line).into_owned());
+            }
+            if !self.more(deadline) {
+                return None;
+            }
+        }
+    }
+
+    /// Reads to the end; false if the deadline came first.
+    fn finish(&mut self, deadline: Instant) -> bool {
+        while self.more(deadline) {}
+        self.eof
+    }
+}
+
+/// A run of pidone that is going on. Dropping it before [`Running::wait`]
+/// (a failed test) kills every process it started.
+pub struct Running {
+    description: String,
+    /// The process the test started: pidone, or what runs it.
+    root: i32,
+    /// How many forks lie between `root` and pidone.
+    layers: usize,
+    mode: Mode,
+    deadline: Instant,
+    status: Receiver<ExitStatus>,
+    exit: Option<ExitStatus>,
+    stdin: Option<ChildStdin>,
+    stdout: Stream,
+    stderr: Stream,
+    pidone: Option<i32>,
+    _pty: Option<OwnedFd>,
+}
+
+impl Running {
+    /// pidone's pid, in the test's PID namespace. Under QEMU, that of the
+    /// QEMU that runs it, which passes signals on to it.
+    pub fn pidone_pid(&mut self) -> i32 {
+        if let Some(pid) = self.pidone {
+            return pid;
+        }
+        let mut pid = self.root;
+        for _ in 0..self.layers {
+            pid = loop {
+                match children(pid)[..] {
+                    [child] => break child.pid,
+                    [] if Instant::now() < self.deadline => {
+                        std::thread::sleep(Duration::from_millis(5))
+                    }
+                    _ => self.fail(&format!("cannot tell pidone among the children of {pid}")),
+                }
+            };
+        }
+        if self.mode == Mode::Pid1 && ns_pids(pid).last() != Some(&1) {
+            self.fail(&format!("pid {pid} is not PID 1 of its namespace"));
+        }
+        self.pidone = Some(pid);
+        pid
+    }
+
+    /// Sends `signal` to pidone.
+    pub fn signal(&mut self, signal: i32) {
+        let pid = self.pidone_pid();
+        // SAFETY: a plain call.
+        if unsafe { sys::kill(pid, signal) } != 0 {
+            let error = std::io::Error::last_os_error();
+            self.fail(&format!("kill({pid}, {signal}): {error}"));
+        }
+    }
+
+    /// Kills pidone's parent with SIGKILL (see
+    /// [`Pidone::with_parent_process`]).
+    pub fn kill_parent(&mut self) {
+        assert_eq!(self.layers, 1, "pidone's parent is the test");
+        // SAFETY: a plain call.
+        unsafe { sys::kill(self.root, SIGKILL) };
+    }
+
+    /// Waits until pidone sleeps in `rt_sigtimedwait`: past its start-up,
+    /// every signal blocked, in its loop.
+    pub fn wait_until_idle(&mut self) {
+        let rt_sigtimedwait = match host_machine() {
+            "x86_64" => 128,
+            "aarch64" => 137,
+            other => panic!("no syscall numbers for a {other} host"),
+        };
+        let pid = self.pidone_pid();
+        while current_syscall(pid) != Some(rt_sigtimedwait) {
+            if Instant::now() >= self.deadline {
+                self.fail("pidone never got idle");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// The next line of stdout, without its newline.
+    pub fn line(&mut self) -> String {
+        match self.stdout.line(self.deadline) {
+            Some(line) => line,
+            None => self.fail("no more lines on stdout"),
+        }
+    }
+
+    /// The next line of stderr, without its newline.
+    pub fn stderr_line(&mut self) -> String {
+        match self.stderr.line(self.deadline) {
+            Some(line) => line,
+            None => self.fail("no more lines on stderr"),
+        }
+    }
+
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits for the started process to exit and for the ends of stdout and
+    /// stderr (every process holding them gone).
+    pub fn wait(mut self) -> Finished {
+        self.stdin = None;
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        match self.status.recv_timeout(left) {
+            Ok(status) => self.exit = Some(status),
+            Err(_) => self.fail("timed out"),
+        }
+        if !(self.stdout.finish(self.deadline) && self.stderr.finish(self.deadline)) {
+            self.fail("stdout or stderr still open: a process outlived pidone");
+        }
+        Finished {
+            description: std::mem::take(&mut self.description),
+            status: self.exit.expect("status"),
+            stdout: std::mem::take(&mut self.stdout.data),
+            stderr: std::mem::take(&mut self.stderr.data),
+        }
+    }
+
+    /// Fails the test with what is known of the run: its status and output,
+    /// waited for a moment in case it is about to end.
+    fn fail(&mut self, what: &str) -> ! {
+        let moment = Instant::now() + Duration::from_millis(500);
+        if self.exit.is_none() {
+            let left = moment.saturating_duration_since(Instant::now());
+            self.exit = self.status.recv_timeout(left).ok();
+        }
+        self.stdout.finish(moment);
+        self.stderr.finish(moment);
+        let status = self.exit;
+        panic!(
+            "{what}\n  command: {}\n  status: {}\n  stdout: {:?}\n  stderr: {:?}",
+            self.description,
+            status.map_or("running".to_owned(), |status| status.to_string()),
+            String::from_utf8_lossy(&self.stdout.data),
+            String::from_utf8_lossy(&self.stderr.data),
+        )
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.exit.is_some() {
+            return;
+        }
+        // What is still attached below the root: pidone (as PID 1, its
+        // death ends the namespace) and, as a subreaper, all below it.
+        for _ in 0..3 {
+            let descendants = descendants(self.root);
+            if descendants.is_empty() {
+                break;
+            }
+            for pid in descendants {
+                // SAFETY: a plain call.
+                unsafe { sys::kill(pid, SIGKILL) };
+            }
+        }
+        // SAFETY: a plain call.
+        unsafe { sys::kill(self.root, SIGKILL) };
+        let _ = self.status.recv_timeout(Duration::from_secs(5));
+    }
+}
+
+/// A run that ended.
+pub struct Finished {
+    pub description: String,
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl Finished {
+    /// The exit code; fails the test if a signal killed the process.
+    pub fn code(&self) -> i32 {
+        self.status
+            .code()
+            .unwrap_or_else(|| panic!("killed by signal {:?}\n{self}", self.status.signal()))
+    }
+
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    pub fn stdout_lines(&self) -> Vec<String> {
+        self.stdout_text().lines().map(str::to_owned).collect()
+    }
+
+    pub fn stderr_lines(&self) -> Vec<String> {
+        self.stderr_text().lines().map(str::to_owned).collect()
+    }
+}
+
+impl fmt::Display for Finished {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stdout = cut(&self.stdout_text(), 2000);
+        write!(
+            f,
+            "  command: {}\n  status: {}\n  stdout: {stdout:?}\n  stderr: {:?}",
+            self.description,
+            self.status,
+            self.stderr_text()
+        )
+    }
+}
+
+impl fmt::Debug for Finished {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// A process, as `/proc/PID/stat` shows it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Process {
+    pub pid: i32,
+    /// `R`, `S`, `Z` (a zombie), ...
+    pub state: char,
+    pub ppid: i32,
+    pub pgrp: i32,
+}
+
+/// `/proc/PID/stat`, if the process exists.
+pub fn process(pid: i32) -> Option<Process> {
+    let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
+    // The name, in parentheses, may hold anything: the rest follows its
+    // last `)`.
+    let rest = &stat[stat.iter().rposition(|&b| b == b')')? + 2..];
+    let fields: Vec<&[u8]> = rest.split(|&b| b == b' ').collect();
+    let number = |i: usize| std::str::from_utf8(fields.get(i)?).ok()?.parse().ok();
+    Some(Process {
+        pid,
+        state: char::from(*fields.first()?.first()?),
+        ppid: number(1)?,
+        pgrp: number(2)?,
+    })
+}
+
+/// Every process in the test's PID namespace.
+pub fn processes() -> Vec<Process> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .filter_map(process)
+        .collect()
+}
+
+/// The children of `pid`, zombies included.
+pub fn children(pid: i32) -> Vec<Process> {
+    processes().into_iter().filter(|p| p.ppid == pid).collect()
+}
+
+/// The zombie children of `pid`.
+pub fn zombies(pid: i32) -> Vec<Process> {
+    children(pid)
+        .into_iter()
+        .filter(|p| p.state == 'Z')
+        .collect()
+}
+
+/// Every process below `pid`.
+pub fn descendants(pid: i32) -> Vec<i32> {
+    let all = processes();
+    let mut found = vec![pid];
+    let mut at = 0;
+    while at < found.len() {
+        let parent = found[at];
+        found.extend(all.iter().filter(|p| p.ppid == parent).map(|p| p.pid));
+        at += 1;
+    }
+    found.remove(0);
+    found
+}
+
+/// A line's value in `/proc/PID/status` (`SigBlk`, `NSpid`, ...).
+pub fn status_field(pid: i32, name: &str) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+        .map(|value| value.trim().to_owned())
+}
+
+/// The process's pids, from the test's PID namespace down to its own.
+pub fn ns_pids(pid: i32) -> Vec<i32> {
+    status_field(pid, "NSpid")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect()
+}
+
+/// The host syscall the process's main thread is in, if it sleeps in one.
+pub fn current_syscall(pid: i32) -> Option<i64> {
+    let syscall = std::fs::read_to_string(format!("/proc/{pid}/syscall")).ok()?;
+    syscall.split_whitespace().next()?.parse().ok()
+}
+
+/// A pseudo-terminal: its master and slave, both close-on-exec.
+pub fn open_pty() -> (OwnedFd, OwnedFd) {
+    let (mut master, mut slave) = (-1, -1);
+    // SAFETY: two ints to fill; no name, termios or size wanted.
+    let opened = unsafe {
+        sys::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(opened, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: openpty opened both; they are ours.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    // Close-on-exec, so that what other tests start meanwhile does not
+    // keep the terminal.
+    for fd in [&master, &slave] {
+        // SAFETY: a plain call on an open fd.
+        unsafe { sys::fcntl(fd.as_raw_fd(), sys::F_SETFD, sys::FD_CLOEXEC) };
+    }
+    (master, slave)
+}
+
+/// A directory of the test's own, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "pidone-test-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&path).expect("create a temporary directory");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Writes a file with these permission bits.
+    pub fn file(&self, name: &str, contents: &[u8], mode: u32) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).expect("write a temporary file");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `text`, cut after `chars` characters.
+fn cut(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// `OsString` from raw bytes, for arguments that are not UTF-8.
+pub fn os(bytes: &[u8]) -> OsString {
+    OsString::from_vec(bytes.to_vec())
+}

@@ -1,0 +1,696 @@
+//! The `pidone` binary as an init: run as PID 1 of a new PID namespace and
+//! as an ordinary process (a child subreaper), with the kid (this test
+//! binary, re-executed) as its program: exit statuses, signals, reaping,
+//! the child's start-up state, and the command line.
+
+mod common;
+
+use common::*;
+use std::ffi::OsString;
+use std::time::{Duration, Instant};
+
+/// `pidone: child PID, status CODE` (`-v`: verbosity 2), PID left out.
+fn is_child_status(line: &str, code: i32) -> bool {
+    line.starts_with("pidone: child ") && line.ends_with(&format!(", status {code}"))
+}
+
+/// `pidone: reaped zombie PID, status CODE` (`-w`), PID left out.
+fn is_reaped_zombie(line: &str, code: i32) -> bool {
+    line.starts_with("pidone: reaped zombie ") && line.ends_with(&format!(", status {code}"))
+}
+
+/// How many `-w` lines there are, and how many with `code`.
+fn reaped_zombies(finished: &Finished, code: i32) -> (usize, usize) {
+    let lines = finished.stderr_lines();
+    let reaped = lines
+        .iter()
+        .filter(|l| l.starts_with("pidone: reaped zombie "));
+    let with_code = lines.iter().filter(|l| is_reaped_zombie(l, code));
+    (reaped.count(), with_code.count())
+}
+
+const SUBREAPER_WARNING: &str = "pidone: warning: cannot become a child subreaper, so orphans are not reaped (Invalid argument)";
+
+#[test]
+fn exit_status_is_the_childs() {
+    let cases = [
+        (Kid::Exit(0), 0),
+        (Kid::Exit(3), 3),
+        (Kid::Exit(255), 255),
+        (Kid::Kill(SIGKILL), 128 + SIGKILL),
+        (Kid::Kill(SIGTERM), 128 + SIGTERM),
+        (Kid::Kill(SIGSEGV), 128 + SIGSEGV),
+        (Kid::Kill(SIGINT), 128 + SIGINT),
+        (Kid::Kill(SIGHUP), 128 + SIGHUP),
+    ];
+    for mode in MODES {
+        for (kid, code) in cases.clone() {
+            let finished = Pidone::new(mode).kid(kid.clone()).run();
+            assert_eq!(finished.code(), code, "{mode:?} {kid:?}\n{finished}");
+            assert!(finished.stdout.is_empty(), "{mode:?} {kid:?}\n{finished}");
+            // QEMU tells on stderr of a guest killed by a signal; pidone
+            // says nothing at its default verbosity.
+            if let Kid::Exit(_) = kid {
+                assert!(finished.stderr.is_empty(), "{mode:?} {kid:?}\n{finished}");
+            }
+        }
+    }
+}
+
+#[test]
+fn programs_that_cannot_run() {
+    let dir = TempDir::new();
+    let missing = dir.path().join("missing");
+    let not_executable = dir.file("not-executable", b"#!/bin/sh\nexit 0\n", 0o644);
+    let bad_interpreter = dir.file("bad-interpreter", b"#!/nonexistent/sh\nexit 0\n", 0o755);
+    let not_a_program = dir.file("not-a-program", b"\x01\x02 neither ELF nor #!\n", 0o755);
+    let cases: [(OsString, i32, &str); 6] = [
+        (missing.into(), 127, "No such file or directory"),
+        (
+            "pidone-test-nowhere-in-path".into(),
+            127,
+            "No such file or directory",
+        ),
+        (not_executable.into(), 126, "Permission denied"),
+        (dir.path().into(), 126, "Is a directory"),
+        (
+            bad_interpreter.into(),
+            126,
+            "its interpreter or loader is missing (No such file or directory)",
+        ),
+        (not_a_program.into(), 126, "Exec format error"),
+    ];
+    for mode in MODES {
+        for (program, code, reason) in &cases {
+            let finished = Pidone::new(mode).arg("--").arg(program).run();
+            let what = format!("{mode:?} {program:?}\n{finished}");
+            assert_eq!(finished.code(), *code, "{what}");
+            assert_eq!(
+                finished.stderr_text(),
+                format!(
+                    "pidone: cannot run '{}': {reason}\n",
+                    program.to_string_lossy()
+                ),
+                "{what}"
+            );
+            assert!(finished.stdout.is_empty(), "{what}");
+        }
+    }
+}
+
+#[test]
+fn program_is_searched_in_path_like_execvp() {
+    let first = TempDir::new();
+    let second = TempDir::new();
+    // Found but not executable in the first directory: execvp goes on, and
+    // reports EACCES only if nothing else is found.
+    first.file("pidone-test-program", b"#!/bin/sh\necho first\n", 0o644);
+    second.file(
+        "pidone-test-program",
+        b"#!/bin/sh\necho second \"$@\"; exit 4\n",
+        0o755,
+    );
+    let path = |dirs: &[&TempDir]| {
+        std::env::join_paths(dirs.iter().map(|d| d.path())).expect("join_paths")
+    };
+    for mode in MODES {
+        let finished = Pidone::new(mode)
+            .env("PATH", path(&[&first, &second]))
+            .args(["pidone-test-program", "-v", "x"])
+            .run();
+        assert_eq!(finished.code(), 4, "{mode:?}\n{finished}");
+        assert_eq!(
+            finished.stdout_text(),
+            "second -v x\n",
+            "{mode:?}\n{finished}"
+        );
+
+        let finished = Pidone::new(mode)
+            .env("PATH", path(&[&first]))
+            .arg("pidone-test-program")
+            .run();
+        assert_eq!(finished.code(), 126, "{mode:?}\n{finished}");
+        assert_eq!(
+            finished.stderr_text(),
+            "pidone: cannot run 'pidone-test-program': Permission denied\n",
+            "{mode:?}"
+        );
+
+        // Parsing stops at the program, with or without `--`.
+        for args in [&["sh", "-c", "exit 3"][..], &["--", "sh", "-c", "exit 3"]] {
+            let finished = Pidone::new(mode).args(args).run();
+            assert_eq!(finished.code(), 3, "{mode:?} {args:?}\n{finished}");
+        }
+    }
+}
+
+/// Every signal pidone can take: all but SIGKILL and SIGSTOP, which nobody
+/// can, and SIGCHLD, which is pidone's own.
+///
+/// Under QEMU, fewer, for QEMU's sake. Its guests have no signals 61 to 64:
+/// it maps guest signal N from 32 up to host signal N + 2 and keeps the
+/// host's last two for itself. And a guest may crash (QEMU dies of
+/// SIGSEGV) when SIGSEGV, SIGBUS, SIGILL or SIGFPE comes from kill() while
+/// it runs guest code: pidone forwarding one, or the kid printing one.
+fn catchable_signals() -> Vec<i32> {
+    const SIGILL: i32 = 4;
+    const SIGBUS: i32 = 7;
+    const SIGFPE: i32 = 8;
+    let emulated = target_runner().is_some();
+    (1..=64)
+        .filter(|s| ![SIGKILL, SIGSTOP, SIGCHLD].contains(s))
+        .filter(|s| !(emulated && (*s > 60 || [SIGILL, SIGBUS, SIGFPE, SIGSEGV].contains(s))))
+        .collect()
+}
+
+/// TERM, INT, HUP, USR1, USR2, QUIT, WINCH and the real-time signals among
+/// them: each reaches the kid, and pidone lives on.
+#[test]
+fn forwards_every_signal_it_can_catch() {
+    let signals = catchable_signals();
+    for mode in MODES {
+        let mut running = Pidone::new(mode)
+            .args(["-vv", "--"])
+            .kid(Kid::Signals(signals.len()))
+            .spawn();
+        assert_eq!(running.line(), "ready");
+        for &signal in &signals {
+            running.signal(signal);
+            assert_eq!(running.line(), signal.to_string(), "{mode:?}");
+        }
+        let finished = running.wait();
+        assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+        let forwarded: Vec<String> = finished
+            .stderr_lines()
+            .into_iter()
+            .filter(|line| line.starts_with("pidone: forwarding "))
+            .collect();
+        let expected: Vec<String> = signals
+            .iter()
+            .map(|s| format!("pidone: forwarding signal {s}"))
+            .collect();
+        assert_eq!(forwarded, expected, "{mode:?}");
+    }
+}
+
+#[test]
+fn rewrites_and_drops_signals() {
+    for mode in MODES {
+        let mut running = Pidone::new(mode)
+            .args(["-r", "USR1:USR2", "-r", "HUP:0", "-r", "SIGWINCH:RTMIN+3"])
+            .args(["-r", "15:SIGINT", "--"])
+            .kid(Kid::Signals(3))
+            .spawn();
+        assert_eq!(running.line(), "ready");
+        // Were HUP forwarded, the kid would take it first: the lowest
+        // pending signal comes first, and HUP is sent first.
+        running.signal(SIGHUP);
+        running.signal(SIGUSR1);
+        assert_eq!(running.line(), SIGUSR2.to_string(), "{mode:?}");
+        running.signal(SIGWINCH);
+        assert_eq!(running.line(), (SIGRTMIN + 3).to_string(), "{mode:?}");
+        running.signal(SIGTERM);
+        assert_eq!(running.line(), SIGINT.to_string(), "{mode:?}");
+        let finished = running.wait();
+        assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+    }
+}
+
+#[test]
+fn forwards_to_the_process_group_with_g() {
+    for mode in MODES {
+        let plain = Pidone::new(mode).arg("--");
+        let g = Pidone::new(mode).args(["-g", "--"]);
+        let env = Pidone::new(mode).env("TINI_KILL_PROCESS_GROUP", "1");
+        for (pidone, to_group) in [(plain, false), (g, true), (env, true)] {
+            let mut running = pidone.kid(Kid::Group).spawn();
+            assert_eq!(running.line(), "ready");
+            running.signal(SIGTERM);
+            let finished = running.wait();
+            assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+            let mut lines = finished.stdout_lines();
+            lines.sort();
+            let mut expected = vec!["grandchild 12", "kid 15", "ready"];
+            if to_group {
+                expected.insert(1, "grandchild 15");
+            }
+            assert_eq!(lines, expected, "{mode:?} to group: {to_group}\n{finished}");
+        }
+    }
+}
+
+#[test]
+fn success_codes_with_e() {
+    let cases: [(&[&str], Kid, i32); 5] = [
+        (&["-e", "3"], Kid::Exit(3), 0),
+        (&["-e", "3"], Kid::Exit(4), 4),
+        (&["-e3", "-e", "143"], Kid::Kill(SIGTERM), 0),
+        (&["-e", "0"], Kid::Exit(0), 0),
+        (&["-e", "255", "-e", "1"], Kid::Exit(255), 0),
+    ];
+    for mode in MODES {
+        for (args, kid, code) in cases.clone() {
+            let finished = Pidone::new(mode).args(args).arg("--").kid(kid).run();
+            assert_eq!(finished.code(), code, "{mode:?} {args:?}\n{finished}");
+        }
+    }
+}
+
+#[test]
+fn parent_death_signal_is_forwarded() {
+    for mode in MODES {
+        let mut running = Pidone::new(mode)
+            .with_parent_process()
+            .args(["-p", "SIGUSR1", "-v", "--"])
+            .kid(Kid::Signals(1))
+            .spawn();
+        assert_eq!(running.line(), "ready");
+        running.kill_parent();
+        assert_eq!(running.line(), SIGUSR1.to_string(), "{mode:?}");
+        // pidone's own status goes to whoever adopted it; it tells the
+        // kid's.
+        let finished = running.wait();
+        let lines = finished.stderr_lines();
+        assert!(
+            lines.len() == 1 && is_child_status(&lines[0], 0),
+            "{mode:?}\n{finished}"
+        );
+    }
+}
+
+#[test]
+fn pause_reaps_until_term_or_int() {
+    // A child that pidone gets from the shell it replaces, which exits at
+    // the end of stdin (the shell gives a background job /dev/null, so it
+    // reads a copy made before).
+    let shell = [
+        host_tool("sh").into_os_string(),
+        "-c".into(),
+        "exec 3<&0; (cat <&3 >/dev/null; exit 7) & exec \"$@\"".into(),
+        "sh".into(),
+    ];
+    for mode in MODES {
+        for stop in [SIGTERM, SIGINT] {
+            let mut running = Pidone::new(mode)
+                .exec_through(shell.clone())
+                .args(["-P", "-w"])
+                .stdin_piped()
+                .spawn();
+            running.wait_until_idle();
+            // Taken and ignored: had it ended pidone, nothing would be
+            // reaped below (pidone takes USR1 before the SIGCHLD that comes
+            // after it).
+            running.signal(SIGUSR1);
+            running.close_stdin();
+            let line = running.stderr_line();
+            assert!(is_reaped_zombie(&line, 7), "{mode:?}: {line}");
+            running.signal(stop);
+            let finished = running.wait();
+            assert_eq!(finished.code(), 0, "{mode:?} {stop}\n{finished}");
+        }
+    }
+}
+
+#[test]
+fn grace_terminates_what_is_left() {
+    // As PID 1, pidone sends TERM to every process in the namespace; as a
+    // subreaper, to the kid's process group only (never kill(-1)).
+    let cases = [
+        (Mode::Pid1, true),
+        (Mode::Pid1, false),
+        (Mode::Subreaper, false),
+    ];
+    for (mode, own_group) in cases {
+        let mut running = Pidone::new(mode)
+            .args(["--grace", "20", "-w", "--"])
+            .kid(Kid::Leftover {
+                ignores_term: false,
+                own_group,
+                code: 5,
+            })
+            .spawn();
+        assert_eq!(running.line(), "ready");
+        let start = Instant::now();
+        let finished = running.wait();
+        let elapsed = start.elapsed();
+        let what = format!("{mode:?}, own group: {own_group}\n{finished}");
+        assert_eq!(finished.code(), 5, "{what}");
+        assert_eq!(reaped_zombies(&finished, 128 + SIGTERM), (1, 1), "{what}");
+        assert!(elapsed < Duration::from_secs(10), "{elapsed:?}: {what}");
+    }
+}
+
+#[test]
+fn grace_kills_what_ignores_term() {
+    const GRACE: Duration = Duration::from_secs(2);
+    for mode in MODES {
+        let mut running = Pidone::new(mode)
+            .args(["--grace", &GRACE.as_secs().to_string(), "-w", "--"])
+            .kid(Kid::Leftover {
+                ignores_term: true,
+                own_group: false,
+                code: 6,
+            })
+            .spawn();
+        assert_eq!(running.line(), "ready");
+        let start = Instant::now();
+        let finished = running.wait();
+        let elapsed = start.elapsed();
+        assert_eq!(finished.code(), 6, "{mode:?}\n{finished}");
+        assert_eq!(
+            reaped_zombies(&finished, 128 + SIGKILL),
+            (1, 1),
+            "{mode:?}\n{finished}"
+        );
+        // The grace time, plus up to a second of rounding; the kid printed
+        // `ready` a moment before it exited and the time began.
+        assert!(
+            elapsed > GRACE - Duration::from_millis(500)
+                && elapsed < GRACE + Duration::from_secs(1) + Duration::from_secs(3),
+            "{mode:?}: {elapsed:?}"
+        );
+    }
+}
+
+/// Runs the kid that leaves `count` orphans, and checks that pidone reaps
+/// them all while the kid runs on, and exits with the kid's status.
+fn check_orphans_reaped(pidone: Pidone, count: usize) {
+    let mut running = pidone
+        .args(["-w", "--"])
+        .kid(Kid::Orphans {
+            count,
+            orphan_code: 9,
+            code: 4,
+        })
+        .stdin_piped()
+        .timeout(Duration::from_secs(60))
+        .spawn();
+    assert_eq!(running.line(), "orphans exited");
+    let pid = running.pidone_pid();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let children = children(pid);
+        if let [kid] = children[..]
+            && kid.state != 'Z'
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "pidone's children: {:?} (zombies {:?})",
+            children.len(),
+            zombies(pid).len()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    running.close_stdin();
+    let finished = running.wait();
+    // Orphans' statuses never replace the kid's.
+    assert_eq!(finished.code(), 4, "{finished}");
+    assert_eq!(reaped_zombies(&finished, 9), (count, count), "{finished}");
+}
+
+#[test]
+fn reaps_200_orphans() {
+    for mode in MODES {
+        check_orphans_reaped(Pidone::new(mode), 200);
+    }
+}
+
+#[test]
+fn child_starts_with_the_inherited_signal_state() {
+    // QEMU cannot map the last real-time signals to the host's: none here.
+    let blocked = [SIGINT, SIGUSR1, SIGTERM, SIGRTMIN + 3, SIGRTMIN + 6, 32]
+        .map(signal_bit)
+        .into_iter()
+        .fold(0, |set, bit| set | bit);
+    let ignored = [SIGHUP, SIGUSR2, SIGPIPE, SIGRTMIN + 1]
+        .map(signal_bit)
+        .into_iter()
+        .fold(0, |set, bit| set | bit);
+    let states = [
+        (0, 0),
+        (blocked, ignored),
+        (blocked, ignored | signal_bit(SIGCHLD)),
+    ];
+    for mode in MODES {
+        for (blocked, ignored) in states {
+            let finished = Pidone::new(mode)
+                .signal_state(blocked, ignored)
+                .kid(Kid::State)
+                .run();
+            assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+            assert_eq!(
+                finished.stdout_lines(),
+                [
+                    "own-group true".to_owned(),
+                    "tty none".to_owned(),
+                    format!("blocked {blocked:016x}"),
+                    format!("ignored {ignored:016x}"),
+                ],
+                "{mode:?}"
+            );
+        }
+    }
+}
+
+/// An inherited SIG_IGN for SIGCHLD would make the kernel reap pidone's
+/// children for it, and pidone wait forever: it takes SIGCHLD back for
+/// itself (the kid still gets it ignored, above).
+#[test]
+fn inherited_ignored_sigchld() {
+    for mode in MODES {
+        let finished = Pidone::new(mode)
+            .signal_state(0, signal_bit(SIGCHLD))
+            .kid(Kid::Exit(5))
+            .run();
+        assert_eq!(finished.code(), 5, "{mode:?}\n{finished}");
+        check_orphans_reaped(Pidone::new(mode).signal_state(0, signal_bit(SIGCHLD)), 3);
+    }
+}
+
+#[test]
+fn child_takes_the_terminal_foreground() {
+    for mode in MODES {
+        let finished = Pidone::new(mode).tty().kid(Kid::State).run();
+        assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+        assert_eq!(
+            finished.stdout_lines()[..2],
+            ["own-group true", "tty foreground"],
+            "{mode:?}"
+        );
+    }
+}
+
+#[test]
+fn arguments_pass_through_unchanged() {
+    let mut args: Vec<OsString> = vec![
+        "".into(),
+        " ".into(),
+        "two words".into(),
+        os(b"not UTF-8: \xff\xfe\x80"),
+        "-v".into(),
+        "--".into(),
+        "--version".into(),
+        // The longest one argument can be (MAX_ARG_STRLEN, its NUL
+        // included, is 32 pages).
+        "x".repeat(131071).into(),
+    ];
+    args.extend((0..5000).map(|i| OsString::from(format!("arg{i}"))));
+    let mut expected: Vec<u8> = Vec::new();
+    for arg in std::iter::once(test_binary().as_os_str()).chain(args.iter().map(|a| a.as_os_str()))
+    {
+        expected.extend(std::os::unix::ffi::OsStrExt::as_bytes(arg));
+        expected.push(0);
+    }
+    for mode in MODES {
+        let finished = Pidone::new(mode).kid(Kid::Argv).args(args.clone()).run();
+        assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+        assert!(
+            finished.stdout == expected,
+            "{mode:?}: {} bytes of arguments instead of {}\n{finished}",
+            finished.stdout.len(),
+            expected.len()
+        );
+    }
+}
+
+#[test]
+fn environment_passes_through_unchanged() {
+    let vars: [(&str, OsString); 6] = [
+        ("EMPTY", "".into()),
+        ("SPACES", " two  words ".into()),
+        ("EQUALS", "a=b=c".into()),
+        ("NOT_UTF8", os(b"\xff\xfe\x80")),
+        ("LONG", "y".repeat(100_000).into()),
+        ("TINI_SUBREAPER_NOT", "1".into()),
+    ];
+    for mode in MODES {
+        let mut pidone = Pidone::new(mode).env_clear();
+        for (name, value) in &vars {
+            pidone = pidone.env(*name, value);
+        }
+        let finished = pidone.kid(Kid::Env).run();
+        assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+        let mut entries: Vec<&[u8]> = finished
+            .stdout
+            .strip_suffix(b"\0")
+            .expect("NUL-terminated entries")
+            .split(|&b| b == 0)
+            .collect();
+        entries.sort();
+        let mut expected: Vec<Vec<u8>> = vars
+            .iter()
+            .map(|(name, value)| [name.as_bytes(), b"=", value.as_encoded_bytes()].concat())
+            .chain([format!("PIDONE_TEST_KID={}", Kid::Env.encode()).into_bytes()])
+            .collect();
+        expected.sort();
+        assert!(
+            entries == expected,
+            "{mode:?}: {:?}",
+            entries
+                .iter()
+                .map(|e| String::from_utf8_lossy(&e[..e.len().min(40)]))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn stdin_and_stdout_pass_through_unchanged() {
+    // A MiB of every byte value, in an order that repeats only slowly.
+    let data: Vec<u8> = (0..1u32 << 20)
+        .map(|i| (i ^ (i >> 8) ^ (i >> 16)) as u8)
+        .collect();
+    for mode in MODES {
+        let finished = Pidone::new(mode)
+            .stdin_bytes(data.clone())
+            .kid(Kid::Cat)
+            .run();
+        assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+        assert!(
+            finished.stdout == data,
+            "{mode:?}: {} bytes out",
+            finished.stdout.len()
+        );
+    }
+}
+
+#[test]
+fn bad_command_lines_are_usage_errors() {
+    // Each case, and what its message must name.
+    let cases: [(&[&str], &str); 13] = [
+        (&["-x", "true"], "'-x'"),
+        (&["-sx", "true"], "'-x'"),
+        (&["--nope", "true"], "'--nope'"),
+        (&["-e"], "-e"),
+        (&["-e", "300", "true"], "'300'"),
+        (&["-e", "-1", "true"], "'-1'"),
+        (&["-r", "1:x", "true"], "'x'"),
+        (&["-r", "1", "true"], "'1'"),
+        (&["-p", "NOPE", "true"], "'NOPE'"),
+        (&["--grace", "1.5", "true"], "'1.5'"),
+        (&[], "no program"),
+        (&["--"], "no program"),
+        (&["-P", "true"], "-P"),
+    ];
+    for mode in MODES {
+        for (args, named) in cases {
+            let finished = Pidone::new(mode).args(args).run();
+            let what = format!("{mode:?} {args:?}\n{finished}");
+            assert_eq!(finished.code(), 1, "{what}");
+            assert!(finished.stdout.is_empty(), "{what}");
+            let lines = finished.stderr_lines();
+            assert_eq!(lines.len(), 2, "{what}");
+            assert!(
+                lines[0].starts_with("pidone: ") && lines[0].contains(named),
+                "{what}"
+            );
+            assert!(lines[1].starts_with("usage: pidone"), "{what}");
+        }
+    }
+}
+
+#[test]
+fn help_and_version() {
+    for mode in MODES {
+        for help in ["-h", "--help"] {
+            let finished = Pidone::new(mode).arg(help).run();
+            assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+            assert!(
+                finished.stdout_text().starts_with("usage: pidone"),
+                "{finished}"
+            );
+            assert!(finished.stderr.is_empty(), "{finished}");
+        }
+        let finished = Pidone::new(mode).arg("--version").run();
+        assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+        assert_eq!(
+            finished.stdout_text(),
+            concat!("tini version pidone-", env!("CARGO_PKG_VERSION"), "\n")
+        );
+        assert!(finished.stderr.is_empty(), "{finished}");
+    }
+}
+
+#[test]
+fn verbosity_from_v_and_tini_verbosity() {
+    for mode in MODES {
+        let quiet = Pidone::new(mode).kid(Kid::Exit(3)).run();
+        assert_eq!(quiet.code(), 3, "{mode:?}\n{quiet}");
+        assert!(quiet.stderr.is_empty(), "{mode:?}\n{quiet}");
+        let v = Pidone::new(mode).args(["-v", "--"]);
+        let env = Pidone::new(mode).env("TINI_VERBOSITY", "2");
+        for pidone in [v, env] {
+            let finished = pidone.kid(Kid::Exit(3)).run();
+            assert_eq!(finished.code(), 3, "{mode:?}\n{finished}");
+            let lines = finished.stderr_lines();
+            assert!(
+                lines.len() == 1 && is_child_status(&lines[0], 3),
+                "{mode:?}\n{finished}"
+            );
+        }
+    }
+}
+
+/// QEMU 7 refuses PR_SET_CHILD_SUBREAPER: a seccomp filter does the same.
+#[test]
+fn refused_subreaper_is_one_warning() {
+    // Not PID 1: pidone asks, is refused, says so once, and goes on.
+    let mut running = Pidone::new(Mode::Subreaper)
+        .refusing_subreaper()
+        .kid(Kid::Signals(1))
+        .spawn();
+    assert_eq!(running.line(), "ready");
+    running.signal(SIGTERM);
+    assert_eq!(running.line(), SIGTERM.to_string());
+    let finished = running.wait();
+    assert_eq!(finished.code(), 0, "{finished}");
+    assert_eq!(finished.stderr_lines(), [SUBREAPER_WARNING], "{finished}");
+
+    let finished = Pidone::new(Mode::Subreaper)
+        .refusing_subreaper()
+        .kid(Kid::Exit(3))
+        .run();
+    assert_eq!(finished.code(), 3, "{finished}");
+    assert_eq!(finished.stderr_lines(), [SUBREAPER_WARNING], "{finished}");
+
+    let finished = Pidone::new(Mode::Subreaper)
+        .refusing_subreaper()
+        .env("TINI_VERBOSITY", "0")
+        .kid(Kid::Exit(3))
+        .run();
+    assert_eq!(finished.code(), 3, "{finished}");
+    assert!(finished.stderr.is_empty(), "{finished}");
+
+    // PID 1 asks only with -s or TINI_SUBREAPER.
+    let plain = Pidone::new(Mode::Pid1).arg("--");
+    let s = Pidone::new(Mode::Pid1).args(["-s", "--"]);
+    let env = Pidone::new(Mode::Pid1).env("TINI_SUBREAPER", "");
+    for (pidone, asks) in [(plain, false), (s, true), (env, true)] {
+        let finished = pidone.refusing_subreaper().kid(Kid::Exit(3)).run();
+        assert_eq!(finished.code(), 3, "{finished}");
+        let expected: &[&str] = if asks { &[SUBREAPER_WARNING] } else { &[] };
+        assert_eq!(finished.stderr_lines(), expected, "{finished}");
+    }
+}
