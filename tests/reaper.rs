@@ -248,6 +248,21 @@ fn with_no_children_a_drain_ends_at_once() {
 }
 
 #[test]
+fn a_drain_says_whether_children_are_left() {
+    let outcome = run(Scenario::ChildrenLeft);
+    let child = outcome.pids("child");
+    // While the child runs: nothing reaped, and it is left.
+    assert_eq!(outcome.value("running"), "0 true");
+    let reports = outcome.reaped("reaped");
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].pid, child[0]);
+    assert_eq!(reports[0].status, ExitStatus::Exited(4));
+    // Once it is reaped, wait4 says ECHILD: none is left.
+    assert_eq!(outcome.value("exited"), "false");
+    assert_eq!(outcome.value("drain"), "Ok(false) 0");
+}
+
+#[test]
 fn an_idle_reaper_sleeps_without_cpu_until_its_signal() {
     let mut idle = Running::start(Scenario::Idle, Stdio::null());
     let pid = idle.pid();

@@ -88,10 +88,13 @@ pub enum Scenario {
     Run,
     /// Signals of `Config::signals` other than SIGCHLD.
     Signals,
+    /// `Reaper::children_left` and `pidone::drain` with a child that is
+    /// still running, then gone.
+    ChildrenLeft,
 }
 
 impl Scenario {
-    const ALL: [Scenario; 12] = [
+    const ALL: [Scenario; 13] = [
         Scenario::Orphans,
         Scenario::Statuses,
         Scenario::StopReported,
@@ -104,6 +107,7 @@ impl Scenario {
         Scenario::Pid1Check,
         Scenario::Run,
         Scenario::Signals,
+        Scenario::ChildrenLeft,
     ];
 
     /// The value of [`SCENARIO_VAR`] that runs this scenario.
@@ -127,6 +131,7 @@ impl Scenario {
             Scenario::Pid1Check => pid1_check(),
             Scenario::Run => run(),
             Scenario::Signals => signals(),
+            Scenario::ChildrenLeft => children_left(),
         }
     }
 }
@@ -175,6 +180,27 @@ fn orphans() {
         "left {}",
         describe(wait_nohang(WaitTarget::Any, WaitOptions::NONE))
     );
+}
+
+/// A child that waits for its cue: a drain leaves it and says so; once it
+/// has exited, the drain reaps it and says that no child is left. Then
+/// `pidone::drain` alone, with nothing to reap.
+fn children_left() {
+    let mut reaper = start_reaper(Config::default());
+    let (child, cue) = spawn_with_cue(&mut sh("read line; exit 4"));
+    println!("child {}", child.as_raw_pid());
+    let mut reports = Vec::new();
+    reap_into(&mut reaper, &mut reports);
+    println!("running {} {}", reports.len(), reaper.children_left());
+    drop(cue);
+    reap_until(&mut reaper, &mut reports, |reports| {
+        all_reported(reports, &[child])
+    });
+    print_reports("reaped", &reports);
+    println!("exited {}", reaper.children_left());
+    let mut calls = 0;
+    let drained = pidone::drain(WaitTarget::Any, WaitOptions::NONE, |_, _| calls += 1);
+    println!("drain {drained:?} {calls}");
 }
 
 /// A child for each of [`STATUS_SCRIPTS`].
