@@ -103,7 +103,7 @@ pub unsafe fn execvp(program: &CStr, argv: *const *const u8, envp: *const *const
     // SAFETY: the caller's promise.
     let path = unsafe { getenv(envp, b"PATH") }.unwrap_or(DEFAULT_PATH);
     // SAFETY: the caller's promise.
-    search(path.to_bytes(), program, |candidate| unsafe {
+    search(path, program, |candidate| unsafe {
         sys::execve(candidate, argv, envp)
     })
 }
@@ -116,7 +116,7 @@ pub unsafe fn execvp(program: &CStr, argv: *const *const u8, envp: *const *const
 /// may not be executed (`EACCES`) does not end the search, but is what is
 /// reported if nothing else is found; other errors end it. An empty
 /// `program` is not found (`ENOENT`).
-pub fn search(path: &[u8], program: &CStr, mut exec: impl FnMut(&CStr) -> Errno) -> Errno {
+pub fn search(path: &CStr, program: &CStr, mut exec: impl FnMut(&CStr) -> Errno) -> Errno {
     let name = program.to_bytes();
     if name.is_empty() {
         return Errno::NOENT;
@@ -124,7 +124,8 @@ pub fn search(path: &[u8], program: &CStr, mut exec: impl FnMut(&CStr) -> Errno)
     if has_slash(name) {
         return exec(program);
     }
-    let mut rest = path;
+    // Both are C strings: no NUL inside, so none in what `join` builds.
+    let mut rest = path.to_bytes();
     let mut buffer = PathBuffer::new();
     let mut result = Errno::NOENT;
     loop {
@@ -254,9 +255,9 @@ mod tests {
     /// The paths `search` tries (each failing with `errors`' entry for its
     /// position, ENOENT past them), and what it returns.
     fn tried(path: &[u8], program: &[u8], errors: &[Errno]) -> (Vec<Vec<u8>>, Errno) {
-        let program = CString::new(program).unwrap();
+        let (path, program) = (CString::new(path).unwrap(), CString::new(program).unwrap());
         let mut paths = Vec::new();
-        let errno = search(path, &program, |candidate| {
+        let errno = search(&path, &program, |candidate| {
             paths.push(candidate.to_bytes().to_vec());
             errors.get(paths.len() - 1).copied().unwrap_or(Errno::NOENT)
         });
