@@ -229,6 +229,11 @@ mod sys {
     pub const ALL_SIGNALS: u64 = !0;
 }
 
+/// The raw signal calls, for the roles of a test file's own (musl's
+/// wrappers would filter signals 32 and 33 out of their sets).
+#[allow(unused_imports, reason = "as dead_code: each test file uses a part")]
+pub use sys::{ALL_SIGNALS, set_signal_mask, wait_signal};
+
 /// Writes one line to stdout with one `write(2)`, so that lines of several
 /// processes on one pipe do not mix.
 fn say(line: &str) {
@@ -671,6 +676,7 @@ pub struct Pidone {
     refuse_subreaper: bool,
     parent_process: bool,
     tty: bool,
+    binary: Option<PathBuf>,
 }
 
 impl Pidone {
@@ -687,6 +693,7 @@ impl Pidone {
             refuse_subreaper: false,
             parent_process: false,
             tty: false,
+            binary: None,
         }
     }
 
@@ -776,6 +783,13 @@ impl Pidone {
         self
     }
 
+    /// Runs this copy of pidone rather than [`pidone_binary`] (which may
+    /// lie where only root can reach it).
+    pub fn binary(mut self, path: impl Into<PathBuf>) -> Pidone {
+        self.binary = Some(path.into());
+        self
+    }
+
     /// Starts the run.
     pub fn spawn(self) -> Running {
         let mut argv: Vec<OsString> = Vec::new();
@@ -803,7 +817,9 @@ impl Pidone {
             env.push((LAUNCH_VAR.into(), format!("{blocked:x} {ignored:x}").into()));
         }
         argv.extend(self.exec_through);
-        argv.extend(target_program(pidone_binary()));
+        argv.extend(target_program(
+            self.binary.as_deref().unwrap_or(pidone_binary()),
+        ));
         argv.extend(self.args);
         let layers = usize::from(self.mode == Mode::Pid1 || self.parent_process);
 
@@ -1380,4 +1396,22 @@ fn cut(text: &str, chars: usize) -> String {
 /// `OsString` from raw bytes, for arguments that are not UTF-8.
 pub fn os(bytes: &[u8]) -> OsString {
     OsString::from_vec(bytes.to_vec())
+}
+
+impl Kid {
+    /// The `NAME=VALUE` environment entry that gives the kid this role, for
+    /// tests that start pidone by other means than [`Pidone`].
+    pub fn env_entry(&self) -> OsString {
+        format!("{KID_VAR}={}", self.encode()).into()
+    }
+}
+
+/// Every signal's handler back to the default and none blocked: the state a
+/// container runtime starts its init in. Raw syscalls only, so that a child
+/// forked from the threaded test may call it before it executes something.
+pub fn reset_signal_state() {
+    for signal in (1..=64).filter(|&s| s != SIGKILL && s != SIGSTOP) {
+        sys::set_handler(signal, sys::SIG_DFL);
+    }
+    sys::set_signal_mask(0);
 }
