@@ -1,0 +1,415 @@
+//! The roles this test binary plays for tests/hardening.rs, besides
+//! `common`'s kid and launcher: a function in `.init_array` plays the one
+//! `$PIDONE_HARDENING_ROLE` names before libtest's `main` starts a thread,
+//! and exits.
+//!
+//! Orphans are made the same way throughout: an intermediate process forks
+//! a batch of children and exits, which hands them to pidone (PID 1, or the
+//! subreaper above). Each child blocks reading a gate pipe, exits with
+//! [`ORPHAN_CODE`] at its end of file, and holds a "done" pipe open until
+//! then, so that reading that pipe to its end tells when every orphan is
+//! gone.
+
+use crate::common::{ALL_SIGNALS, SIGCHLD, SIGTERM, set_signal_mask, signal_bit, wait_signal};
+use std::ffi::{CString, c_char, c_int, c_short, c_ulong};
+use std::fs::File;
+use std::io::{PipeReader, PipeWriter, Read, Write};
+use std::mem::ManuallyDrop;
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+
+/// The environment variable that gives this binary its role.
+pub const ROLE_VAR: &str = "PIDONE_HARDENING_ROLE";
+
+/// The exit code of every orphan.
+pub const ORPHAN_CODE: u8 = 9;
+
+/// How many orphans each intermediate of a storm leaves.
+pub const STORM_BATCH: usize = 100;
+
+mod sys {
+    use super::*;
+
+    unsafe extern "C" {
+        pub fn fork() -> c_int;
+        pub fn _exit(code: c_int) -> !;
+        pub fn waitpid(pid: c_int, status: *mut c_int, options: c_int) -> c_int;
+        pub fn close(fd: c_int) -> c_int;
+        pub fn poll(fds: *mut PollFd, count: c_ulong, timeout: c_int) -> c_int;
+        pub fn setgroups(count: usize, groups: *const u32) -> c_int;
+        pub fn setgid(gid: u32) -> c_int;
+        pub fn setuid(uid: u32) -> c_int;
+        pub fn getrlimit(resource: c_int, limit: *mut [u64; 2]) -> c_int;
+        pub fn setrlimit(resource: c_int, limit: *const [u64; 2]) -> c_int;
+        pub fn execv(path: *const c_char, argv: *const *const c_char) -> c_int;
+        pub fn dup(fd: c_int) -> c_int;
+        pub fn dup2(fd: c_int, to: c_int) -> c_int;
+    }
+
+    #[repr(C)]
+    pub struct PollFd {
+        pub fd: c_int,
+        pub events: c_short,
+        pub revents: c_short,
+    }
+
+    pub const POLLIN: c_short = 1;
+    pub const RLIMIT_CORE: c_int = 4;
+    pub const RLIMIT_NPROC: c_int = 6;
+    pub const EAGAIN: i32 = 11;
+}
+
+/// The roles; each is encoded as its words in [`ROLE_VAR`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Blocks every signal and leaves `warm_up` orphans, waits for them to
+    /// exit and prints `warm`; then, at the end of its stdin, leaves
+    /// `batches` batches of `batch` orphans and prints `orphans exited`
+    /// when every one has; then exits with `code` at the first signal.
+    /// A batch's orphans exit as soon as they are orphans (a storm), or,
+    /// `together`, all at once when every one of them is.
+    Orphans {
+        warm_up: usize,
+        batches: usize,
+        batch: usize,
+        together: bool,
+        code: u8,
+    },
+    /// Blocks every signal; with `storm`, forks a storm maker that leaves
+    /// orphans in batches of [`STORM_BATCH`] until told to stop. Prints
+    /// `ready`, then the number of each signal it takes, one a line (no
+    /// SIGCHLD of its own comes before the end: the storm maker is its one
+    /// child). At SIGTERM it stops the storm, waits for every orphan to be
+    /// gone, and exits with `code`; the storm maker prints `storm N` as it
+    /// stops, N the number of orphans it made.
+    Collector { storm: bool, code: u8 },
+    /// Becomes the unprivileged user and group `id` (root's processes are
+    /// never held to RLIMIT_NPROC), sets its soft RLIMIT_NPROC to the
+    /// number of tasks `id` has plus `room` (what the runner starts before
+    /// the program runs: QEMU's thread), and executes the rest of its
+    /// command line, so that the program's first `fork` fails.
+    NoForks { id: u32, room: u64 },
+}
+
+impl Role {
+    /// The value of [`ROLE_VAR`] for this role.
+    pub fn encode(&self) -> String {
+        match *self {
+            Role::Orphans {
+                warm_up,
+                batches,
+                batch,
+                together,
+                code,
+            } => format!("orphans {warm_up} {batches} {batch} {together} {code}"),
+            Role::Collector { storm, code } => format!("collector {storm} {code}"),
+            Role::NoForks { id, room } => format!("no-forks {id} {room}"),
+        }
+    }
+
+    fn decode(text: &str) -> Role {
+        let words: Vec<&str> = text.split(' ').collect();
+        let bad = || -> ! { panic!("hardening role: bad role {text:?}") };
+        let number = |i: usize| -> u64 {
+            words
+                .get(i)
+                .and_then(|w| w.parse().ok())
+                .unwrap_or_else(|| bad())
+        };
+        let flag = |i: usize| match words.get(i) {
+            Some(&"true") => true,
+            Some(&"false") => false,
+            _ => bad(),
+        };
+        match words[0] {
+            "orphans" => Role::Orphans {
+                warm_up: number(1) as usize,
+                batches: number(2) as usize,
+                batch: number(3) as usize,
+                together: flag(4),
+                code: number(5) as u8,
+            },
+            "collector" => Role::Collector {
+                storm: flag(1),
+                code: number(2) as u8,
+            },
+            "no-forks" => Role::NoForks {
+                id: number(1) as u32,
+                room: number(2),
+            },
+            _ => bad(),
+        }
+    }
+
+    fn play(self) -> ! {
+        match self {
+            Role::Orphans {
+                warm_up,
+                batches,
+                batch,
+                together,
+                code,
+            } => {
+                set_signal_mask(ALL_SIGNALS);
+                let done = Done::new();
+                leave_orphans(warm_up, None);
+                done.wait();
+                say("warm");
+                // SAFETY: fd 0 is only borrowed.
+                let mut stdin = ManuallyDrop::new(unsafe { File::from_raw_fd(0) });
+                let _ = stdin.read_to_end(&mut Vec::new());
+                let done = Done::new();
+                for _ in 0..batches {
+                    if together {
+                        let (gate, gate_writer) = std::io::pipe().expect("pipe");
+                        leave_orphans(batch, Some((&gate, &gate_writer)));
+                        // Every one is an orphan now, blocked on the gate.
+                        drop(gate_writer);
+                    } else {
+                        leave_orphans(batch, None);
+                    }
+                }
+                done.wait();
+                say("orphans exited");
+                // Not the SIGCHLD the intermediates left pending.
+                wait_signal(ALL_SIGNALS & !signal_bit(SIGCHLD), None).expect("sigtimedwait");
+                std::process::exit(code.into())
+            }
+            Role::Collector { storm, code } => {
+                set_signal_mask(ALL_SIGNALS);
+                let done = Done::new();
+                let (stop, stop_writer) = std::io::pipe().expect("pipe");
+                let storm_maker = if storm {
+                    // SAFETY: one thread; the child makes plain calls, and
+                    // allocates only in a copy of this one-thread process.
+                    match unsafe { sys::fork() } {
+                        0 => {
+                            drop(stop_writer);
+                            let mut made = 0;
+                            while !at_end(&stop) {
+                                leave_orphans(STORM_BATCH, None);
+                                made += STORM_BATCH;
+                            }
+                            say(&format!("storm {made}"));
+                            // SAFETY: a plain call.
+                            unsafe { sys::_exit(0) }
+                        }
+                        -1 => panic!("fork: {}", std::io::Error::last_os_error()),
+                        pid => Some(pid),
+                    }
+                } else {
+                    None
+                };
+                drop(stop);
+                say("ready");
+                loop {
+                    let signal = wait_signal(ALL_SIGNALS, None).expect("sigtimedwait");
+                    say(&signal.to_string());
+                    if signal == SIGTERM {
+                        break;
+                    }
+                }
+                drop(stop_writer);
+                if let Some(pid) = storm_maker {
+                    wait_ok(pid, "the storm maker");
+                }
+                done.wait();
+                std::process::exit(code.into())
+            }
+            Role::NoForks { id, room } => no_forks(id, room),
+        }
+    }
+}
+
+/// The pipe every orphan made while it exists holds open until it exits:
+/// they inherit its write end.
+struct Done {
+    reader: PipeReader,
+    writer: PipeWriter,
+}
+
+impl Done {
+    fn new() -> Done {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        Done { reader, writer }
+    }
+
+    /// Waits until every orphan made since [`Done::new`] is gone.
+    fn wait(self) {
+        let Done { mut reader, writer } = self;
+        drop(writer);
+        let _ = reader.read_to_end(&mut Vec::new());
+    }
+}
+
+/// Forks an intermediate process that forks `count` children and exits, and
+/// waits for it: the children are orphans then. Without a `gate`, each
+/// child exits when the intermediate does (some may do so before it is
+/// gone, and are handed over as zombies); with one, when the caller
+/// closes the gate's write end. They hold every fd the caller has, a
+/// [`Done`] pipe's among them, until they exit.
+fn leave_orphans(count: usize, gate: Option<(&PipeReader, &PipeWriter)>) {
+    // SAFETY: one thread; the intermediate allocates only in its own copy
+    // of this one-thread process, and its children make plain calls.
+    match unsafe { sys::fork() } {
+        0 => {
+            let own_gate;
+            let (gate, gate_writer): (RawFd, RawFd) = match gate {
+                Some((reader, writer)) => (reader.as_raw_fd(), writer.as_raw_fd()),
+                None => {
+                    own_gate = std::io::pipe().expect("pipe");
+                    (own_gate.0.as_raw_fd(), own_gate.1.as_raw_fd())
+                }
+            };
+            for _ in 0..count {
+                // SAFETY: as above.
+                match unsafe { sys::fork() } {
+                    0 => {
+                        let mut byte = [0u8];
+                        // SAFETY: plain calls on fds this process holds; the
+                        // read ends at the gate's end of file.
+                        unsafe {
+                            sys::close(gate_writer);
+                            let mut gate = ManuallyDrop::new(File::from_raw_fd(gate));
+                            let _ = gate.read(&mut byte);
+                            sys::_exit(ORPHAN_CODE.into())
+                        }
+                    }
+                    -1 => {
+                        eprintln!("intermediate: fork: {}", std::io::Error::last_os_error());
+                        // SAFETY: a plain call.
+                        unsafe { sys::_exit(1) }
+                    }
+                    _ => {}
+                }
+            }
+            // SAFETY: a plain call; the children keep the gate shut until
+            // this process (or the caller) closes its end.
+            unsafe { sys::_exit(0) }
+        }
+        -1 => panic!("fork: {}", std::io::Error::last_os_error()),
+        intermediate => wait_ok(intermediate, "an intermediate"),
+    }
+}
+
+/// Waits for the child `pid`, which must exit 0.
+fn wait_ok(pid: c_int, what: &str) {
+    let mut status = 0;
+    // SAFETY: a plain call.
+    let waited = unsafe { sys::waitpid(pid, &mut status, 0) };
+    assert!(
+        waited == pid && status == 0,
+        "{what} failed: waitpid {waited}, status {status:#x}"
+    );
+}
+
+/// Whether the pipe's write end is closed, without blocking.
+fn at_end(reader: &PipeReader) -> bool {
+    let mut fd = sys::PollFd {
+        fd: reader.as_raw_fd(),
+        events: sys::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one pollfd.
+    unsafe { sys::poll(&mut fd, 1, 0) > 0 }
+}
+
+/// [`Role::NoForks`]. The limit is lowered after `setuid`: at `setuid` the
+/// kernel marks a process that is over its limit, and then fails its
+/// `execve` with EAGAIN. How many tasks `id` has system-wide is found by
+/// trying: a `fork` fails while they are, with the new one, over the limit.
+fn no_forks(id: u32, room: u64) -> ! {
+    // SAFETY: plain calls.
+    unsafe {
+        assert_eq!(sys::setgroups(0, std::ptr::null()), 0, "setgroups");
+        assert_eq!(sys::setgid(id), 0, "setgid");
+        assert_eq!(sys::setuid(id), 0, "setuid");
+    }
+    let mut limit = [0u64; 2];
+    // SAFETY: two words to fill.
+    assert_eq!(unsafe { sys::getrlimit(sys::RLIMIT_NPROC, &mut limit) }, 0);
+    let hard = limit[1];
+    let set_soft = |soft: u64| {
+        // SAFETY: two words, soft below hard.
+        let set = unsafe { sys::setrlimit(sys::RLIMIT_NPROC, &[soft, hard]) };
+        assert_eq!(set, 0, "setrlimit: {}", std::io::Error::last_os_error());
+    };
+    // Under QEMU a trial fork's child is a QEMU, which may find no room for
+    // a thread of its own, say so on stderr and abort: the fork itself
+    // succeeded, and the child's stderr is /dev/null, with no core file.
+    let quiet = File::open("/dev/null").expect("/dev/null");
+    // SAFETY: plain calls.
+    let stderr = unsafe {
+        sys::setrlimit(sys::RLIMIT_CORE, &[0, 0]);
+        sys::dup(2)
+    };
+    let forks_at = |soft: u64| {
+        set_soft(soft);
+        // SAFETY: one thread; the child exits at once. The fds are this
+        // process's own.
+        let forked = unsafe {
+            sys::dup2(quiet.as_raw_fd(), 2);
+            let forked = sys::fork();
+            if forked == 0 {
+                sys::_exit(0)
+            }
+            sys::dup2(stderr, 2);
+            forked
+        };
+        if forked == -1 {
+            let error = std::io::Error::last_os_error();
+            assert_eq!(error.raw_os_error(), Some(sys::EAGAIN), "fork: {error}");
+            return false;
+        }
+        // SAFETY: a plain call.
+        unsafe { sys::waitpid(forked, std::ptr::null_mut(), 0) };
+        true
+    };
+    let tasks = (1..hard.min(10_000))
+        .find(|&soft| forks_at(soft))
+        .expect("forks fail at every limit")
+        - 1;
+    drop(quiet);
+    // SAFETY: the copy made above.
+    unsafe { sys::close(stderr) };
+    set_soft(tasks + room);
+    exec_rest()
+}
+
+/// Executes this process's command line less its first word, with
+/// [`ROLE_VAR`] out of the environment.
+fn exec_rest() -> ! {
+    // SAFETY: before `main`, with one thread.
+    unsafe { std::env::remove_var(ROLE_VAR) };
+    let cmdline = std::fs::read("/proc/self/cmdline").expect("/proc/self/cmdline");
+    let args: Vec<CString> = cmdline
+        .strip_suffix(b"\0")
+        .expect("/proc/self/cmdline ends with a NUL")
+        .split(|&b| b == 0)
+        .skip(1)
+        .map(|arg| CString::new(arg).expect("no NUL"))
+        .collect();
+    let mut argv: Vec<*const c_char> = args.iter().map(|arg| arg.as_ptr()).collect();
+    argv.push(std::ptr::null());
+    // SAFETY: a NULL-terminated array of C strings that outlive the call.
+    unsafe { sys::execv(argv[0], argv.as_ptr()) };
+    panic!("exec {:?}: {}", args[0], std::io::Error::last_os_error())
+}
+
+/// Writes one line to stdout with one `write(2)`, so that lines of several
+/// processes on one pipe do not mix.
+fn say(line: &str) {
+    // SAFETY: fd 1 is only borrowed.
+    let mut stdout = ManuallyDrop::new(unsafe { File::from_raw_fd(1) });
+    let _ = stdout.write_all(format!("{line}\n").as_bytes());
+}
+
+/// Plays the role [`ROLE_VAR`] names, if any; it never returns then.
+extern "C" fn take_role() {
+    if let Some(role) = std::env::var_os(ROLE_VAR) {
+        Role::decode(&role.to_string_lossy()).play()
+    }
+}
+
+#[used]
+#[unsafe(link_section = ".init_array")]
+static TAKE_ROLE: extern "C" fn() = take_role;
