@@ -1168,9 +1168,19 @@ impl Drop for Running {
             return;
         }
         // What is still attached below the root: pidone (as PID 1, its
-        // death ends the namespace) and, as a subreaper, all below it.
+        // death ends the namespace) and, as a subreaper, all below it. A
+        // pidone whose parent a test killed (`-p`) is no longer below the
+        // root, so it and its descendants are looked up by its own pid too.
         for _ in 0..3 {
-            let descendants = descendants(self.root);
+            let mut descendants = descendants(self.root);
+            if let Some(pidone) = self.pidone
+                && !descendants.contains(&pidone)
+                && std::fs::read(format!("/proc/{pidone}/cmdline"))
+                    .is_ok_and(|cmdline| cmdline.windows(6).any(|w| w == b"pidone"))
+            {
+                descendants.extend(self::descendants(pidone));
+                descendants.push(pidone);
+            }
             if descendants.is_empty() {
                 break;
             }
