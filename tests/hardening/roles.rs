@@ -10,12 +10,15 @@
 //! then, so that reading that pipe to its end tells when every orphan is
 //! gone.
 
-use crate::common::{ALL_SIGNALS, SIGCHLD, SIGTERM, set_signal_mask, signal_bit, wait_signal};
+use crate::common::{
+    ALL_SIGNALS, SIGCHLD, SIGTERM, processes, set_signal_mask, signal_bit, wait_signal,
+};
 use std::ffi::{CString, c_char, c_int, c_short, c_ulong};
 use std::fs::File;
 use std::io::{PipeReader, PipeWriter, Read, Write};
 use std::mem::ManuallyDrop;
 use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+use std::time::{Duration, Instant};
 
 /// The environment variable that gives this binary its role.
 pub const ROLE_VAR: &str = "PIDONE_HARDENING_ROLE";
@@ -233,11 +236,28 @@ impl Done {
         Done { reader, writer }
     }
 
-    /// Waits until every orphan made since [`Done::new`] is gone.
+    /// Waits until every orphan made since [`Done::new`] is gone: has
+    /// exited, and been reaped by pidone.
     fn wait(self) {
         let Done { mut reader, writer } = self;
         drop(writer);
         let _ = reader.read_to_end(&mut Vec::new());
+        // An exiting process closes its files before it becomes a zombie
+        // and its SIGCHLD is sent: at end of file the last orphans may not
+        // have reached pidone yet, and this process's own exit would race
+        // them. So wait until this process is pidone's only child, as /proc
+        // shows it (where there is no /proc, as in an empty root, there is
+        // nothing to wait on, and the count is not checked there).
+        let pidone = std::os::unix::process::parent_id() as i32;
+        let me = std::process::id() as i32;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while processes().iter().any(|p| p.ppid == pidone && p.pid != me) {
+            assert!(
+                Instant::now() < deadline,
+                "orphans left unreaped for a minute"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 }
 
