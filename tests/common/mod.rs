@@ -555,13 +555,21 @@ fn launch(state: &str) -> ! {
         sys::set_handler(signal, handler);
     }
     sys::set_signal_mask(blocked);
+    exec_rest_of_command_line(LAUNCH_VAR)
+}
+
+/// Executes this process's command line less its first word (this test
+/// binary), with the environment variable `role_var`, which gave it its
+/// role, taken out. For roles that set something up and then become what
+/// follows them on the command line.
+pub fn exec_rest_of_command_line(role_var: &str) -> ! {
     // SAFETY: before `main`, with one thread.
-    unsafe { std::env::remove_var(LAUNCH_VAR) };
-    let cmdline = std::fs::read("/proc/self/cmdline").expect("launcher: /proc/self/cmdline");
+    unsafe { std::env::remove_var(role_var) };
+    let cmdline = std::fs::read("/proc/self/cmdline").expect("/proc/self/cmdline");
     // Each argument ends with a NUL.
     let args: Vec<CString> = cmdline
         .strip_suffix(b"\0")
-        .expect("launcher: /proc/self/cmdline ends with a NUL")
+        .expect("/proc/self/cmdline ends with a NUL")
         .split(|&b| b == 0)
         .skip(1)
         .map(|arg| CString::new(arg).expect("no NUL"))
@@ -570,11 +578,7 @@ fn launch(state: &str) -> ! {
     argv.push(std::ptr::null());
     // SAFETY: a NULL-terminated array of C strings that outlive the call.
     unsafe { sys::execv(argv[0], argv.as_ptr()) };
-    panic!(
-        "launcher: exec {:?}: {}",
-        args[0],
-        std::io::Error::last_os_error()
-    )
+    panic!("exec {:?}: {}", args[0], std::io::Error::last_os_error())
 }
 
 /// Plays the role `$PIDONE_TEST_LAUNCH` or `$PIDONE_TEST_KID` gives this

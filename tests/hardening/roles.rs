@@ -11,9 +11,10 @@
 //! gone.
 
 use crate::common::{
-    ALL_SIGNALS, SIGCHLD, SIGTERM, processes, set_signal_mask, signal_bit, wait_signal,
+    ALL_SIGNALS, SIGCHLD, SIGTERM, exec_rest_of_command_line, processes, set_signal_mask,
+    signal_bit, wait_signal,
 };
-use std::ffi::{CString, c_char, c_int, c_short, c_ulong};
+use std::ffi::{c_int, c_short, c_ulong};
 use std::fs::File;
 use std::io::{PipeReader, PipeWriter, Read, Write};
 use std::mem::ManuallyDrop;
@@ -43,7 +44,6 @@ mod sys {
         pub fn setuid(uid: u32) -> c_int;
         pub fn getrlimit(resource: c_int, limit: *mut [u64; 2]) -> c_int;
         pub fn setrlimit(resource: c_int, limit: *const [u64; 2]) -> c_int;
-        pub fn execv(path: *const c_char, argv: *const *const c_char) -> c_int;
         pub fn dup(fd: c_int) -> c_int;
         pub fn dup2(fd: c_int, to: c_int) -> c_int;
     }
@@ -392,27 +392,7 @@ fn no_forks(id: u32, room: u64) -> ! {
     // SAFETY: the copy made above.
     unsafe { sys::close(stderr) };
     set_soft(tasks + room);
-    exec_rest()
-}
-
-/// Executes this process's command line less its first word, with
-/// [`ROLE_VAR`] out of the environment.
-fn exec_rest() -> ! {
-    // SAFETY: before `main`, with one thread.
-    unsafe { std::env::remove_var(ROLE_VAR) };
-    let cmdline = std::fs::read("/proc/self/cmdline").expect("/proc/self/cmdline");
-    let args: Vec<CString> = cmdline
-        .strip_suffix(b"\0")
-        .expect("/proc/self/cmdline ends with a NUL")
-        .split(|&b| b == 0)
-        .skip(1)
-        .map(|arg| CString::new(arg).expect("no NUL"))
-        .collect();
-    let mut argv: Vec<*const c_char> = args.iter().map(|arg| arg.as_ptr()).collect();
-    argv.push(std::ptr::null());
-    // SAFETY: a NULL-terminated array of C strings that outlive the call.
-    unsafe { sys::execv(argv[0], argv.as_ptr()) };
-    panic!("exec {:?}: {}", args[0], std::io::Error::last_os_error())
+    exec_rest_of_command_line(ROLE_VAR)
 }
 
 /// Writes one line to stdout with one `write(2)`, so that lines of several
