@@ -180,7 +180,12 @@ impl Reaper {
     /// [`Reaper::previous_mask`] with [`signal::set_mask`] when done, and in
     /// every child forked from here on.
     pub fn start(config: Config) -> Result<Reaper, Error> {
-        Reaper::prepare(&config)?;
+        if config.subreaper {
+            set_child_subreaper().map_err(Error::Subreaper)?;
+        }
+        if config.require_pid1 && !is_pid1() && !is_child_subreaper() {
+            return Err(Error::NotPid1);
+        }
         let signals = config.signals.with(Signal::CHLD);
         let previous_mask = signal::block(signals)?;
         Ok(Reaper {
@@ -190,32 +195,6 @@ impl Reaper {
             dropped: 0,
             children_left: true,
         })
-    }
-
-    /// [`Reaper::start`] for a process that has blocked every signal of
-    /// [`Config::signals`] and `SIGCHLD` itself (an init can do it in its
-    /// first instruction, as `pidone` does): no `rt_sigprocmask` is made, and
-    /// `previous_mask` is what the process blocked before. Subreaper mode
-    /// and the PID-1 check are applied as in [`Reaper::start`].
-    pub fn with_blocked_signals(config: Config, previous_mask: SignalSet) -> Result<Reaper, Error> {
-        Reaper::prepare(&config)?;
-        Ok(Reaper {
-            signals: config.signals.with(Signal::CHLD),
-            config,
-            previous_mask,
-            dropped: 0,
-            children_left: true,
-        })
-    }
-
-    fn prepare(config: &Config) -> Result<(), Error> {
-        if config.subreaper {
-            set_child_subreaper().map_err(Error::Subreaper)?;
-        }
-        if config.require_pid1 && !is_pid1() && !is_child_subreaper() {
-            return Err(Error::NotPid1);
-        }
-        Ok(())
     }
 
     /// The signal mask from before [`Reaper::start`].
