@@ -235,7 +235,8 @@ impl<'a> Init<'a> {
     /// until none is left or the time is over, then KILL what remains and
     /// give it two more seconds to go.
     fn grace(&mut self, child: Pid, seconds: u32) {
-        // `signal::send_all`, `kill(-1)`, is the group send to pid 1.
+        // As PID 1, every other process of the namespace: `kill(-1)`, which
+        // is the group send to pid 1.
         let group = if self.pid1 { Pid::INIT } else { child };
         let send = |signal| signal::send_group(group, signal);
         if send(Signal::TERM) == Err(Errno::SRCH) {

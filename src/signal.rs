@@ -128,12 +128,6 @@ impl Signal {
         self.0.get() as i32
     }
 
-    /// Whether this is `SIGKILL` or `SIGSTOP`, which no process can catch,
-    /// block or ignore.
-    pub const fn is_uncatchable(self) -> bool {
-        matches!(self.0.get(), 9 | 19)
-    }
-
     /// The signal's name with its `SIG` prefix (`SIGTERM`, `SIGRTMIN+3`),
     /// or its number for 32 and 33.
     pub fn name(self) -> SignalName {
@@ -277,11 +271,6 @@ pub fn wait(set: SignalSet, timeout: Option<Duration>) -> Result<Signal, Errno> 
     sys::wait_signal(set, timeout)
 }
 
-/// Whether `signal` is ignored (`SIG_IGN`) in this process.
-pub fn is_ignored(signal: Signal) -> Result<bool, Errno> {
-    sys::is_ignored(signal)
-}
-
 /// Sets `signal` to be ignored (`SIG_IGN`), or back to its default action
 /// (`SIG_DFL`), and says whether it was ignored before. Installing handlers
 /// is not offered: a reaper waits for signals instead of catching them.
@@ -297,14 +286,6 @@ pub fn send(pid: Pid, signal: Signal) -> Result<(), Errno> {
 /// `kill(-pgid, signal)`: sends `signal` to every process in a group.
 pub fn send_group(pgid: Pid, signal: Signal) -> Result<(), Errno> {
     rustix::process::kill_process_group(pgid, signal.to_rustix())
-}
-
-/// `kill(-1, signal)`: sends `signal` to every process this one may
-/// signal, itself excepted; for PID 1, every other process of its PID
-/// namespace.
-pub fn send_all(signal: Signal) -> Result<(), Errno> {
-    // kill(-1) is kill(-pgid) with pgid 1.
-    send_group(Pid::INIT, signal)
 }
 
 /// Parses one to `max_digits` decimal digits; anything else (signs,

@@ -64,16 +64,6 @@ pub(crate) fn wait_signal(set: SignalSet, timeout: Option<Duration>) -> io::Resu
 /// SIG_IGN, as `sigaction` reads and writes it: the handler address 1.
 const SIG_IGN: usize = 1;
 
-fn is_ig(action: &KernelSigaction) -> bool {
-    action.sa_handler_kernel.map(|f| f as usize) == Some(SIG_IGN)
-}
-
-/// Whether `signal`'s disposition is "ignore" (`SIG_IGN`).
-pub(crate) fn is_ignored(signal: Signal) -> io::Result<bool> {
-    // SAFETY: reading a disposition changes nothing.
-    unsafe { runtime::kernel_sigaction(signal.to_rustix(), None) }.map(|old| is_ig(&old))
-}
-
 /// Sets `signal`'s disposition to "ignore" or to the default (`SIG_DFL`,
 /// no handler), returning whether it was ignored before.
 pub(crate) fn set_ignored(signal: Signal, ignored: bool) -> io::Result<bool> {
@@ -90,7 +80,8 @@ pub(crate) fn set_ignored(signal: Signal, ignored: bool) -> io::Result<bool> {
         sa_mask: KernelSigSet::empty(),
     };
     // SAFETY: installs no handler, only SIG_IGN or SIG_DFL.
-    unsafe { runtime::kernel_sigaction(signal.to_rustix(), Some(action)) }.map(|old| is_ig(&old))
+    unsafe { runtime::kernel_sigaction(signal.to_rustix(), Some(action)) }
+        .map(|old| old.sa_handler_kernel.map(|f| f as usize) == Some(SIG_IGN))
 }
 
 /// `fork(2)`: `Some(child)` in the parent, `None` in the child.
