@@ -19,7 +19,7 @@
 // Each test file uses a part of these.
 #![allow(dead_code)]
 
-use std::ffi::{CStr, CString, OsString, c_char, c_int, c_long, c_ulong, c_void};
+use std::ffi::{CStr, CString, OsString, c_char, c_ulong};
 use std::fmt;
 use std::fs::File;
 use std::io::{Read, Write};
@@ -65,82 +65,31 @@ const KID_VAR: &str = "PIDONE_TEST_KID";
 /// executes the rest of its command line.
 const LAUNCH_VAR: &str = "PIDONE_TEST_LAUNCH";
 
-/// libc calls (the test binaries link musl statically) and the raw signal
-/// syscalls, whose 64-bit sets musl's wrappers would filter.
+/// The raw signal syscalls, whose 64-bit sets musl's wrappers would filter
+/// (musl keeps signals 32 to 34 for itself). Every other call of the tests
+/// is a plain `libc` one.
 mod sys {
-    use super::*;
+    use linux_raw_sys::general::kernel_sigaction;
+    use std::ffi::{c_int, c_long};
+    use std::time::Duration;
 
-    unsafe extern "C" {
-        pub fn kill(pid: c_int, signal: c_int) -> c_int;
-        pub fn getpid() -> c_int;
-        pub fn getpgrp() -> c_int;
-        pub fn isatty(fd: c_int) -> c_int;
-        pub fn tcgetpgrp(fd: c_int) -> c_int;
-        pub fn setsid() -> c_int;
-        pub fn setpgid(pid: c_int, pgid: c_int) -> c_int;
-        pub fn ioctl(fd: c_int, request: c_ulong, ...) -> c_int;
-        pub fn openpty(
-            master: *mut c_int,
-            slave: *mut c_int,
-            name: *mut c_char,
-            termios: *const c_void,
-            winsize: *const c_void,
-        ) -> c_int;
-        pub fn fork() -> c_int;
-        pub fn _exit(code: c_int) -> !;
-        pub fn waitpid(pid: c_int, status: *mut c_int, options: c_int) -> c_int;
-        pub fn pause() -> c_int;
-        pub fn prctl(option: c_int, ...) -> c_int;
-        pub fn setrlimit(resource: c_int, limit: *const [u64; 2]) -> c_int;
-        pub fn fcntl(fd: c_int, command: c_int, ...) -> c_int;
-        pub fn execv(path: *const c_char, argv: *const *const c_char) -> c_int;
-        pub static environ: *const *const c_char;
-        fn syscall(number: c_long, ...) -> c_long;
-    }
-
-    pub const F_SETFD: c_int = 2;
-    pub const FD_CLOEXEC: c_int = 1;
-    pub const TIOCSCTTY: c_ulong = 0x540e;
-    pub const RLIMIT_CORE: c_int = 4;
-    pub const PR_SET_DUMPABLE: c_int = 4;
-    pub const SIG_DFL: usize = 0;
-    pub const SIG_IGN: usize = 1;
-    // `syscall` takes its arguments as longs: every one is passed as such.
-    const SIG_BLOCK: c_long = 0;
-    const SIG_SETMASK: c_long = 2;
+    pub const SIG_DFL: usize = libc::SIG_DFL;
+    pub const SIG_IGN: usize = libc::SIG_IGN;
+    // `syscall` is variadic, and the kernel takes each of its arguments
+    // from a whole register: each is passed as a `c_long` or a pointer,
+    // none as an `int` whose upper half would be left to chance.
+    const SIG_BLOCK: c_long = libc::SIG_BLOCK as c_long;
+    const SIG_SETMASK: c_long = libc::SIG_SETMASK as c_long;
     /// The kernel's signal sets are 64 bits.
     const SIGSET_SIZE: c_long = 8;
-
-    #[cfg(target_arch = "x86_64")]
-    const NR_RT_SIGACTION: c_long = 13;
-    #[cfg(target_arch = "x86_64")]
-    const NR_RT_SIGPROCMASK: c_long = 14;
-    #[cfg(target_arch = "x86_64")]
-    const NR_RT_SIGTIMEDWAIT: c_long = 128;
-    #[cfg(target_arch = "aarch64")]
-    const NR_RT_SIGACTION: c_long = 134;
-    #[cfg(target_arch = "aarch64")]
-    const NR_RT_SIGPROCMASK: c_long = 135;
-    #[cfg(target_arch = "aarch64")]
-    const NR_RT_SIGTIMEDWAIT: c_long = 137;
-
-    /// The kernel's `struct sigaction` on both targets.
-    #[repr(C)]
-    #[derive(Default)]
-    struct KernelSigaction {
-        handler: usize,
-        flags: c_ulong,
-        restorer: usize,
-        mask: u64,
-    }
 
     /// The signal mask, as `rt_sigprocmask` gives it.
     pub fn signal_mask() -> u64 {
         let mut old = 0u64;
         // SAFETY: a NULL new set only reads the mask into `old`.
         unsafe {
-            syscall(
-                NR_RT_SIGPROCMASK,
+            libc::syscall(
+                libc::SYS_rt_sigprocmask,
                 SIG_BLOCK,
                 std::ptr::null::<u64>(),
                 &mut old,
@@ -153,8 +102,8 @@ mod sys {
     pub fn set_signal_mask(mask: u64) {
         // SAFETY: 8 bytes at `mask`, as the size says.
         unsafe {
-            syscall(
-                NR_RT_SIGPROCMASK,
+            libc::syscall(
+                libc::SYS_rt_sigprocmask,
                 SIG_SETMASK,
                 &mask,
                 std::ptr::null_mut::<u64>(),
@@ -165,33 +114,38 @@ mod sys {
 
     /// The signal's handler: [`SIG_DFL`], [`SIG_IGN`] or a function.
     pub fn handler(signal: c_int) -> usize {
-        let mut old = KernelSigaction::default();
+        // SAFETY: all zeroes is a valid `kernel_sigaction` (no handler).
+        let mut old: kernel_sigaction = unsafe { std::mem::zeroed() };
         // SAFETY: a NULL new action only reads the current one.
         unsafe {
-            syscall(
-                NR_RT_SIGACTION,
-                signal,
-                std::ptr::null::<KernelSigaction>(),
+            libc::syscall(
+                libc::SYS_rt_sigaction,
+                c_long::from(signal),
+                std::ptr::null::<kernel_sigaction>(),
                 &mut old,
                 SIGSET_SIZE,
             )
         };
-        old.handler
+        old.sa_handler_kernel.map_or(SIG_DFL, |function| function as usize)
     }
 
     /// Sets the signal to [`SIG_DFL`] or [`SIG_IGN`], if it can be.
     pub fn set_handler(signal: c_int, handler: usize) {
-        let new = KernelSigaction {
-            handler,
-            ..KernelSigaction::default()
+        assert!(handler == SIG_DFL || handler == SIG_IGN);
+        // SAFETY: all zeroes is a valid `kernel_sigaction`; the handler is
+        // 0 or 1, which the kernel takes for SIG_DFL and SIG_IGN and never
+        // calls, so `Option<fn>` holds it without a function behind it.
+        let new = kernel_sigaction {
+            sa_handler_kernel: unsafe { std::mem::transmute::<usize, _>(handler) },
+            ..unsafe { std::mem::zeroed() }
         };
         // SAFETY: no function handler, so no restorer is needed.
         unsafe {
-            syscall(
-                NR_RT_SIGACTION,
+            libc::syscall(
+                libc::SYS_rt_sigaction,
                 c_long::from(signal),
                 &new,
-                std::ptr::null_mut::<KernelSigaction>(),
+                std::ptr::null_mut::<kernel_sigaction>(),
                 SIGSET_SIZE,
             )
         };
@@ -200,17 +154,21 @@ mod sys {
     /// Takes one pending signal of `set`, which should be blocked; `None`
     /// when `timeout` passes first.
     pub fn wait_signal(set: u64, timeout: Option<Duration>) -> Option<c_int> {
-        let timespec = timeout.map(|t| [t.as_secs() as i64, i64::from(t.subsec_nanos())]);
+        let timespec = timeout.map(|t| libc::timespec {
+            // The `timespec` of `SYS_rt_sigtimedwait` on every target.
+            tv_sec: t.as_secs() as _,
+            tv_nsec: t.subsec_nanos().into(),
+        });
         let timespec = timespec
             .as_ref()
-            .map_or(std::ptr::null(), |t| t as *const [i64; 2]);
+            .map_or(std::ptr::null(), |t| t as *const libc::timespec);
         loop {
             // SAFETY: 8 bytes at `set`; no siginfo wanted.
             let signal = unsafe {
-                syscall(
-                    NR_RT_SIGTIMEDWAIT,
+                libc::syscall(
+                    libc::SYS_rt_sigtimedwait,
                     &set,
-                    std::ptr::null_mut::<c_void>(),
+                    std::ptr::null_mut::<libc::siginfo_t>(),
                     timespec,
                     SIGSET_SIZE,
                 )
@@ -218,8 +176,7 @@ mod sys {
             if signal > 0 {
                 return Some(signal as c_int);
             }
-            const EINTR: i32 = 4;
-            if std::io::Error::last_os_error().raw_os_error() != Some(EINTR) {
+            if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
                 return None;
             }
         }
@@ -227,16 +184,34 @@ mod sys {
 
     /// Every signal's bit.
     pub const ALL_SIGNALS: u64 = !0;
+
+    unsafe extern "C" {
+        /// The C library's environment, which `libc` declares for glibc
+        /// only (musl has it too).
+        pub static environ: *const *const std::ffi::c_char;
+    }
 }
 
 /// The raw signal calls, for the roles of a test file's own (musl's
-/// wrappers would filter signals 32 and 33 out of their sets).
+/// wrappers would filter signals 32 to 34 out of their sets).
 #[allow(unused_imports, reason = "as dead_code: each test file uses a part")]
 pub use sys::{ALL_SIGNALS, set_signal_mask, wait_signal};
 
+/// Sets RLIMIT_CORE to 0, so that a process killed by a signal writes no
+/// core file, which would litter the directory (QEMU writes one of the
+/// guest's too).
+pub fn no_core_files() {
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: a plain call.
+    unsafe { libc::setrlimit(libc::RLIMIT_CORE, &none) };
+}
+
 /// Writes one line to stdout with one `write(2)`, so that lines of several
 /// processes on one pipe do not mix.
-fn say(line: &str) {
+pub fn say(line: &str) {
     // SAFETY: fd 1 is only borrowed.
     let mut stdout = ManuallyDrop::new(unsafe { File::from_raw_fd(1) });
     let _ = stdout.write_all(format!("{line}\n").as_bytes());
@@ -359,16 +334,14 @@ impl Kid {
         match self {
             Kid::Exit(code) => std::process::exit(code.into()),
             Kid::Kill(signal) => {
-                // SAFETY: plain calls; a core file would litter the
-                // directory (QEMU writes one of the guest's too).
-                unsafe {
-                    sys::setrlimit(sys::RLIMIT_CORE, &[0, 0]);
-                    sys::prctl(sys::PR_SET_DUMPABLE, 0 as c_ulong);
-                }
+                no_core_files();
+                // SAFETY: a plain call; no core dump at all, whatever
+                // `core_pattern` says.
+                unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0 as c_ulong) };
                 sys::set_handler(signal, sys::SIG_DFL);
                 sys::set_signal_mask(0);
                 // SAFETY: a plain call.
-                unsafe { sys::kill(sys::getpid(), signal) };
+                unsafe { libc::kill(libc::getpid(), signal) };
                 say("kid: still alive after the signal");
                 std::process::exit(100)
             }
@@ -388,14 +361,14 @@ impl Kid {
                     .fold(0, |set, s| set | signal_bit(s));
                 // SAFETY: plain calls.
                 let (own_group, tty) = unsafe {
-                    let tty = if sys::isatty(0) == 0 {
+                    let tty = if libc::isatty(0) == 0 {
                         "none"
-                    } else if sys::tcgetpgrp(0) == sys::getpgrp() {
+                    } else if libc::tcgetpgrp(0) == libc::getpgrp() {
                         "foreground"
                     } else {
                         "background"
                     };
-                    (sys::getpgrp() == sys::getpid(), tty)
+                    (libc::getpgrp() == libc::getpid(), tty)
                 };
                 say(&format!(
                     "own-group {own_group}\ntty {tty}\nblocked {blocked:016x}\nignored {ignored:016x}"
@@ -411,10 +384,10 @@ impl Kid {
                 let (done_reader, done_writer) = std::io::pipe().expect("pipe");
                 for _ in 0..count {
                     // SAFETY: one thread; the children only make plain calls.
-                    match unsafe { sys::fork() } {
+                    match unsafe { libc::fork() } {
                         0 => {
                             // SAFETY: as above.
-                            if unsafe { sys::fork() } == 0 {
+                            if unsafe { libc::fork() } == 0 {
                                 drop(gate_writer);
                                 drop(done_reader);
                                 // The gate opens (EOF) when every parent is
@@ -422,17 +395,17 @@ impl Kid {
                                 let _ = (&gate_reader).read(&mut [0]);
                                 // `done_writer` closes as it exits.
                                 // SAFETY: a plain call.
-                                unsafe { sys::_exit(orphan_code.into()) }
+                                unsafe { libc::_exit(orphan_code.into()) }
                             }
                             // SAFETY: as above.
-                            unsafe { sys::_exit(0) }
+                            unsafe { libc::_exit(0) }
                         }
                         -1 => panic!("kid: fork: {}", std::io::Error::last_os_error()),
                         // With SIGCHLD ignored this fails with ECHILD once
                         // the parent is gone: gone either way.
                         // SAFETY: a plain call.
                         parent => unsafe {
-                            sys::waitpid(parent, std::ptr::null_mut(), 0);
+                            libc::waitpid(parent, std::ptr::null_mut(), 0);
                         },
                     }
                 }
@@ -452,19 +425,19 @@ impl Kid {
             } => {
                 let (ready_reader, ready_writer) = std::io::pipe().expect("pipe");
                 // SAFETY: one thread; the child only makes plain calls.
-                if unsafe { sys::fork() } == 0 {
+                if unsafe { libc::fork() } == 0 {
                     drop(ready_reader);
                     if ignores_term {
                         sys::set_handler(SIGTERM, sys::SIG_IGN);
                     }
                     if own_group {
                         // SAFETY: a plain call.
-                        unsafe { sys::setpgid(0, 0) };
+                        unsafe { libc::setpgid(0, 0) };
                     }
                     drop(ready_writer);
                     loop {
                         // SAFETY: a plain call.
-                        unsafe { sys::pause() };
+                        unsafe { libc::pause() };
                     }
                 }
                 drop(ready_writer);
@@ -475,7 +448,7 @@ impl Kid {
             Kid::Group => {
                 sys::set_signal_mask(sys::ALL_SIGNALS);
                 // SAFETY: one thread; the child only makes plain calls.
-                let grandchild = unsafe { sys::fork() };
+                let grandchild = unsafe { libc::fork() };
                 if grandchild == 0 {
                     loop {
                         let signal = sys::wait_signal(sys::ALL_SIGNALS, None).expect("sigwait");
@@ -487,7 +460,7 @@ impl Kid {
                                 say(&format!("grandchild {signal}"));
                             }
                             // SAFETY: a plain call.
-                            unsafe { sys::_exit(0) }
+                            unsafe { libc::_exit(0) }
                         }
                     }
                 }
@@ -496,8 +469,8 @@ impl Kid {
                 say(&format!("kid {signal}"));
                 // SAFETY: plain calls.
                 unsafe {
-                    sys::kill(grandchild, SIGUSR2);
-                    sys::waitpid(grandchild, std::ptr::null_mut(), 0);
+                    libc::kill(grandchild, SIGUSR2);
+                    libc::waitpid(grandchild, std::ptr::null_mut(), 0);
                 }
                 std::process::exit(0)
             }
@@ -577,7 +550,7 @@ pub fn exec_rest_of_command_line(role_var: &str) -> ! {
     let mut argv: Vec<*const c_char> = args.iter().map(|arg| arg.as_ptr()).collect();
     argv.push(std::ptr::null());
     // SAFETY: a NULL-terminated array of C strings that outlive the call.
-    unsafe { sys::execv(argv[0], argv.as_ptr()) };
+    unsafe { libc::execv(argv[0], argv.as_ptr()) };
     panic!("exec {:?}: {}", args[0], std::io::Error::last_os_error())
 }
 
@@ -844,7 +817,7 @@ impl Pidone {
             // SAFETY: setsid and ioctl are async-signal-safe.
             unsafe {
                 command.pre_exec(|| {
-                    if sys::setsid() < 0 || sys::ioctl(0, sys::TIOCSCTTY, 0 as c_ulong) < 0 {
+                    if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0 as c_ulong) < 0 {
                         return Err(std::io::Error::last_os_error());
                     }
                     Ok(())
@@ -1074,7 +1047,7 @@ impl Running {
     pub fn signal(&mut self, signal: i32) {
         let pid = self.pidone_pid();
         // SAFETY: a plain call.
-        if unsafe { sys::kill(pid, signal) } != 0 {
+        if unsafe { libc::kill(pid, signal) } != 0 {
             let error = std::io::Error::last_os_error();
             self.fail(&format!("kill({pid}, {signal}): {error}"));
         }
@@ -1085,7 +1058,7 @@ impl Running {
     pub fn kill_parent(&mut self) {
         assert_eq!(self.layers, 1, "pidone's parent is the test");
         // SAFETY: a plain call.
-        unsafe { sys::kill(self.root, SIGKILL) };
+        unsafe { libc::kill(self.root, SIGKILL) };
     }
 
     /// Waits until pidone sleeps in `rt_sigtimedwait`: past its start-up,
@@ -1190,11 +1163,11 @@ impl Drop for Running {
             }
             for pid in descendants {
                 // SAFETY: a plain call.
-                unsafe { sys::kill(pid, SIGKILL) };
+                unsafe { libc::kill(pid, SIGKILL) };
             }
         }
         // SAFETY: a plain call.
-        unsafe { sys::kill(self.root, SIGKILL) };
+        unsafe { libc::kill(self.root, SIGKILL) };
         let _ = self.status.recv_timeout(Duration::from_secs(5));
     }
 }
@@ -1344,7 +1317,7 @@ pub fn open_pty() -> (OwnedFd, OwnedFd) {
     let (mut master, mut slave) = (-1, -1);
     // SAFETY: two ints to fill; no name, termios or size wanted.
     let opened = unsafe {
-        sys::openpty(
+        libc::openpty(
             &mut master,
             &mut slave,
             std::ptr::null_mut(),
@@ -1359,7 +1332,7 @@ pub fn open_pty() -> (OwnedFd, OwnedFd) {
     // keep the terminal.
     for fd in [&master, &slave] {
         // SAFETY: a plain call on an open fd.
-        unsafe { sys::fcntl(fd.as_raw_fd(), sys::F_SETFD, sys::FD_CLOEXEC) };
+        unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) };
     }
     (master, slave)
 }
