@@ -38,7 +38,7 @@
 mod common;
 
 use common::*;
-use std::ffi::{CString, OsString, c_int, c_void};
+use std::ffi::{CString, OsString, c_int};
 use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStringExt;
@@ -53,52 +53,9 @@ const TRIALS: usize = 100;
 /// How long one trial may take.
 const TRIAL_TIMEOUT: Duration = Duration::from_secs(30);
 
-mod sys {
-    use super::*;
-
-    /// `cpu_set_t`: 1024 CPUs.
-    pub type CpuSet = [u64; 16];
-
-    #[repr(C)]
-    pub struct PollFd {
-        pub fd: c_int,
-        pub events: i16,
-        pub revents: i16,
-    }
-
-    unsafe extern "C" {
-        pub fn fork() -> c_int;
-        pub fn unshare(flags: c_int) -> c_int;
-        pub fn sched_getaffinity(pid: c_int, size: usize, set: *mut CpuSet) -> c_int;
-        pub fn sched_setaffinity(pid: c_int, size: usize, set: *const CpuSet) -> c_int;
-        pub fn read(fd: c_int, buffer: *mut c_void, count: usize) -> isize;
-        pub fn write(fd: c_int, buffer: *const c_void, count: usize) -> isize;
-        pub fn close(fd: c_int) -> c_int;
-        pub fn dup2(old: c_int, new: c_int) -> c_int;
-        pub fn execve(
-            path: *const std::ffi::c_char,
-            argv: *const *const std::ffi::c_char,
-            envp: *const *const std::ffi::c_char,
-        ) -> c_int;
-        pub fn waitpid(pid: c_int, status: *mut c_int, options: c_int) -> c_int;
-        pub fn _exit(code: c_int) -> !;
-        pub fn kill(pid: c_int, signal: c_int) -> c_int;
-        pub fn poll(fds: *mut PollFd, count: std::ffi::c_ulong, timeout: c_int) -> c_int;
-        pub fn fcntl(fd: c_int, command: c_int, ...) -> c_int;
-    }
-
-    pub const CLONE_NEWPID: c_int = 0x2000_0000;
-    pub const F_GETFL: c_int = 3;
-    pub const F_SETFL: c_int = 4;
-    pub const O_NONBLOCK: c_int = 0o4000;
-    pub const POLLIN: i16 = 1;
-}
-
 /// The exit codes of the test's child when it cannot set the trial up.
 const UNSHARE_FAILED: c_int = 90;
 const FORK_FAILED: c_int = 91;
-
-const ESRCH: i32 = 3;
 
 /// An init to measure: its command line, which runs the kid.
 struct Init {
@@ -135,9 +92,16 @@ enum Outcome {
     Lost,
 }
 
-fn cpu_set(cpu: usize) -> sys::CpuSet {
-    let mut set = [0; 16];
-    set[cpu / 64] = 1 << (cpu % 64);
+/// No CPU at all.
+fn no_cpus() -> libc::cpu_set_t {
+    // SAFETY: all zeroes is the empty set.
+    unsafe { std::mem::zeroed() }
+}
+
+fn cpu_set(cpu: usize) -> libc::cpu_set_t {
+    let mut set = no_cpus();
+    // SAFETY: `cpu` is below `CPU_SETSIZE`, as every CPU number here is.
+    unsafe { libc::CPU_SET(cpu, &mut set) };
     set
 }
 
@@ -146,14 +110,14 @@ fn cpu_set(cpu: usize) -> sys::CpuSet {
 fn pin(cpu: usize) -> bool {
     let set = cpu_set(cpu);
     // SAFETY: a CPU set of its full size.
-    unsafe { sys::sched_setaffinity(0, size_of_val(&set), &set) == 0 }
+    unsafe { libc::sched_setaffinity(0, size_of_val(&set), &set) == 0 }
 }
 
 /// The calling thread's CPUs.
-fn allowed_cpus() -> sys::CpuSet {
-    let mut set = [0; 16];
+fn allowed_cpus() -> libc::cpu_set_t {
+    let mut set = no_cpus();
     // SAFETY: a CPU set of its full size to fill.
-    let got = unsafe { sys::sched_getaffinity(0, size_of_val(&set), &mut set) };
+    let got = unsafe { libc::sched_getaffinity(0, size_of_val(&set), &mut set) };
     assert_eq!(
         got,
         0,
@@ -165,14 +129,16 @@ fn allowed_cpus() -> sys::CpuSet {
 
 /// Pins the test's thread to one CPU, and gives the thread its CPUs back
 /// when dropped.
-struct Pinned(sys::CpuSet);
+struct Pinned(libc::cpu_set_t);
 
 impl Pinned {
     /// Pins the test's thread, the observer, to the first of its CPUs, and
     /// returns the second, for the init; `None` with fewer than two.
     fn apart() -> Option<(Pinned, usize)> {
         let allowed = allowed_cpus();
-        let mut cpus = (0..1024).filter(|&cpu| allowed[cpu / 64] & 1 << (cpu % 64) != 0);
+        let mut cpus = (0..libc::CPU_SETSIZE as usize)
+            // SAFETY: a CPU below `CPU_SETSIZE`.
+            .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &allowed) });
         let (observer, init) = (cpus.next()?, cpus.next()?);
         assert!(
             pin(observer),
@@ -186,7 +152,7 @@ impl Pinned {
 impl Drop for Pinned {
     fn drop(&mut self) {
         // SAFETY: a CPU set of its full size.
-        unsafe { sys::sched_setaffinity(0, size_of_val(&self.0), &self.0) };
+        unsafe { libc::sched_setaffinity(0, size_of_val(&self.0), &self.0) };
     }
 }
 
@@ -216,19 +182,19 @@ impl Reader {
             if left.is_zero() {
                 return false;
             }
-            let mut poll = sys::PollFd {
+            let mut poll = libc::pollfd {
                 fd: self.fd.as_raw_fd(),
-                events: sys::POLLIN,
+                events: libc::POLLIN,
                 revents: 0,
             };
             let millis = c_int::try_from(left.as_millis() + 1).unwrap_or(c_int::MAX);
             // SAFETY: one pollfd.
-            if unsafe { sys::poll(&mut poll, 1, millis) } <= 0 {
+            if unsafe { libc::poll(&mut poll, 1, millis) } <= 0 {
                 continue;
             }
             let mut buffer = [0u8; 4096];
             // SAFETY: a buffer of its full size.
-            let n = unsafe { sys::read(self.fd.as_raw_fd(), buffer.as_mut_ptr().cast(), 4096) };
+            let n = unsafe { libc::read(self.fd.as_raw_fd(), buffer.as_mut_ptr().cast(), 4096) };
             match n {
                 0 => self.eof = true,
                 1.. => {
@@ -314,11 +280,11 @@ impl Trial {
     fn signal(&mut self, signal: c_int) -> bool {
         let pid1 = self.pid1.expect("the PID 1's pid");
         // SAFETY: a plain call.
-        if unsafe { sys::kill(pid1, signal) } == 0 {
+        if unsafe { libc::kill(pid1, signal) } == 0 {
             return true;
         }
         let error = std::io::Error::last_os_error();
-        if error.raw_os_error() != Some(ESRCH) {
+        if error.raw_os_error() != Some(libc::ESRCH) {
             self.fail(&format!("kill({pid1}, {signal}): {error}"));
         }
         false
@@ -335,7 +301,7 @@ impl Trial {
         };
         let mut status = 0;
         // SAFETY: a plain call; the parent exits once it wrote the status.
-        unsafe { sys::waitpid(self.parent, &mut status, 0) };
+        unsafe { libc::waitpid(self.parent, &mut status, 0) };
         self.ended = true;
         ExitStatus::from_raw(word)
     }
@@ -349,10 +315,10 @@ impl Drop for Trial {
         // SAFETY: plain calls.
         unsafe {
             if let Some(pid1) = self.pid1 {
-                sys::kill(pid1, SIGKILL);
+                libc::kill(pid1, SIGKILL);
             }
-            sys::kill(self.parent, SIGKILL);
-            sys::waitpid(self.parent, std::ptr::null_mut(), 0);
+            libc::kill(self.parent, SIGKILL);
+            libc::waitpid(self.parent, std::ptr::null_mut(), 0);
         }
     }
 }
@@ -395,41 +361,41 @@ fn trial(init: &Init, term: Term, init_cpu: Option<usize>) -> Outcome {
     // The test has threads: its child makes raw calls only, and the PID 1
     // too until it executes the init.
     // SAFETY: as above.
-    let parent = unsafe { sys::fork() };
+    let parent = unsafe { libc::fork() };
     if parent == 0 {
         // SAFETY: plain calls on the fds opened above, and exits.
         unsafe {
             if let Some(cpu) = init_cpu {
                 pin(cpu);
             }
-            if sys::unshare(sys::CLONE_NEWPID) != 0 {
-                sys::_exit(UNSHARE_FAILED);
+            if libc::unshare(libc::CLONE_NEWPID) != 0 {
+                libc::_exit(UNSHARE_FAILED);
             }
-            let pid1 = sys::fork();
+            let pid1 = libc::fork();
             if pid1 == 0 {
                 reset_signal_state();
-                sys::dup2(null_fd, 0);
-                sys::dup2(stdout_w, 1);
-                sys::dup2(stderr_w, 2);
+                libc::dup2(null_fd, 0);
+                libc::dup2(stdout_w, 1);
+                libc::dup2(stderr_w, 2);
                 let mut go = 0u8;
-                if sys::read(go_r, (&raw mut go).cast(), 1) == 1 {
-                    sys::execve(argv[0], argv.as_ptr(), envp.as_ptr());
+                if libc::read(go_r, (&raw mut go).cast(), 1) == 1 {
+                    libc::execve(argv[0], argv.as_ptr(), envp.as_ptr());
                 }
-                sys::_exit(127);
+                libc::_exit(127);
             }
             if pid1 < 0 {
-                sys::_exit(FORK_FAILED);
+                libc::_exit(FORK_FAILED);
             }
             // The ends the PID 1 closes, so that the test sees the ends of
             // the pipes when it does.
             for fd in [exec_w, stdout_w, stderr_w] {
-                sys::close(fd);
+                libc::close(fd);
             }
-            sys::write(report_w, (&raw const pid1).cast(), 4);
+            libc::write(report_w, (&raw const pid1).cast(), 4);
             let mut status = 0;
-            sys::waitpid(pid1, &mut status, 0);
-            sys::write(report_w, (&raw const status).cast(), 4);
-            sys::_exit(0);
+            libc::waitpid(pid1, &mut status, 0);
+            libc::write(report_w, (&raw const status).cast(), 4);
+            libc::_exit(0);
         }
     }
     assert!(parent > 0, "fork: {}", std::io::Error::last_os_error());
@@ -455,7 +421,7 @@ fn trial(init: &Init, term: Term, init_cpu: Option<usize>) -> Outcome {
     if trial.pid1.is_none() {
         let mut status = 0;
         // SAFETY: a plain call; the parent exits when it cannot go on.
-        unsafe { sys::waitpid(parent, &mut status, 0) };
+        unsafe { libc::waitpid(parent, &mut status, 0) };
         trial.ended = true;
         trial.fail(&format!(
             "the test's child failed ({}; {UNSHARE_FAILED}: unshare, {FORK_FAILED}: fork)",
@@ -466,8 +432,8 @@ fn trial(init: &Init, term: Term, init_cpu: Option<usize>) -> Outcome {
     let exec = exec_reader.as_raw_fd();
     // SAFETY: plain calls on an open fd.
     unsafe {
-        let flags = sys::fcntl(exec, sys::F_GETFL);
-        sys::fcntl(exec, sys::F_SETFL, flags | sys::O_NONBLOCK);
+        let flags = libc::fcntl(exec, libc::F_GETFL);
+        libc::fcntl(exec, libc::F_SETFL, flags | libc::O_NONBLOCK);
     }
     (&go_writer).write_all(b"g").expect("write to the PID 1");
     drop(go_writer);
@@ -476,7 +442,7 @@ fn trial(init: &Init, term: Term, init_cpu: Option<usize>) -> Outcome {
     let mut byte = 0u8;
     let mut reads = 0u32;
     // SAFETY: one byte to read into.
-    while unsafe { sys::read(exec, (&raw mut byte).cast(), 1) } != 0 {
+    while unsafe { libc::read(exec, (&raw mut byte).cast(), 1) } != 0 {
         reads = reads.wrapping_add(1);
         if reads.is_multiple_of(4096) && Instant::now() > trial.deadline {
             trial.fail("execve never closed the pipe");

@@ -14,7 +14,7 @@ mod roles;
 
 use common::*;
 use roles::{ORPHAN_CODE, ROLE_VAR, Role};
-use std::ffi::{OsString, c_int};
+use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -31,10 +31,6 @@ const SIGTTOU: i32 = 22;
 
 /// An ELF program header's type for the loader's path.
 const PT_INTERP: u32 = 3;
-
-unsafe extern "C" {
-    fn kill(pid: c_int, signal: c_int) -> c_int;
-}
 
 /// Whether the tests run under QEMU.
 fn emulated() -> bool {
@@ -59,7 +55,7 @@ fn report(line: &str) {
 /// Sends `signal` to `pid`, which must exist.
 fn send(pid: i32, signal: i32) {
     // SAFETY: a plain call.
-    let sent = unsafe { kill(pid, signal) };
+    let sent = unsafe { libc::kill(pid, signal) };
     assert_eq!(
         sent,
         0,
@@ -629,7 +625,7 @@ impl Drop for Adopted {
         if let Some(pidone) = self.0 {
             for pid in descendants(pidone).into_iter().chain([pidone]) {
                 // SAFETY: a plain call.
-                unsafe { kill(pid, SIGKILL) };
+                unsafe { libc::kill(pid, SIGKILL) };
             }
         }
     }

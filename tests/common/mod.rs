@@ -69,7 +69,7 @@ const LAUNCH_VAR: &str = "PIDONE_TEST_LAUNCH";
 /// (musl keeps signals 32 to 34 for itself). Every other call of the tests
 /// is a plain `libc` one.
 mod sys {
-    use linux_raw_sys::general::kernel_sigaction;
+    use linux_raw_sys::general::{__kernel_sighandler_t, kernel_sigaction};
     use std::ffi::{c_int, c_long};
     use std::time::Duration;
 
@@ -126,7 +126,8 @@ mod sys {
                 SIGSET_SIZE,
             )
         };
-        old.sa_handler_kernel.map_or(SIG_DFL, |function| function as usize)
+        old.sa_handler_kernel
+            .map_or(SIG_DFL, |function| function as usize)
     }
 
     /// Sets the signal to [`SIG_DFL`] or [`SIG_IGN`], if it can be.
@@ -136,7 +137,9 @@ mod sys {
         // 0 or 1, which the kernel takes for SIG_DFL and SIG_IGN and never
         // calls, so `Option<fn>` holds it without a function behind it.
         let new = kernel_sigaction {
-            sa_handler_kernel: unsafe { std::mem::transmute::<usize, _>(handler) },
+            sa_handler_kernel: unsafe {
+                std::mem::transmute::<usize, __kernel_sighandler_t>(handler)
+            },
             ..unsafe { std::mem::zeroed() }
         };
         // SAFETY: no function handler, so no restorer is needed.

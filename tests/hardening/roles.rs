@@ -11,12 +11,11 @@
 //! gone.
 
 use crate::common::{
-    ALL_SIGNALS, SIGCHLD, SIGTERM, exec_rest_of_command_line, processes, set_signal_mask,
-    signal_bit, wait_signal,
+    ALL_SIGNALS, SIGCHLD, SIGTERM, exec_rest_of_command_line, no_core_files, processes, say,
+    set_signal_mask, signal_bit, wait_signal,
 };
-use std::ffi::{c_int, c_short, c_ulong};
 use std::fs::File;
-use std::io::{PipeReader, PipeWriter, Read, Write};
+use std::io::{PipeReader, PipeWriter, Read};
 use std::mem::ManuallyDrop;
 use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::time::{Duration, Instant};
@@ -29,37 +28,6 @@ pub const ORPHAN_CODE: u8 = 9;
 
 /// How many orphans each intermediate of a storm leaves.
 pub const STORM_BATCH: usize = 100;
-
-mod sys {
-    use super::*;
-
-    unsafe extern "C" {
-        pub fn fork() -> c_int;
-        pub fn _exit(code: c_int) -> !;
-        pub fn waitpid(pid: c_int, status: *mut c_int, options: c_int) -> c_int;
-        pub fn close(fd: c_int) -> c_int;
-        pub fn poll(fds: *mut PollFd, count: c_ulong, timeout: c_int) -> c_int;
-        pub fn setgroups(count: usize, groups: *const u32) -> c_int;
-        pub fn setgid(gid: u32) -> c_int;
-        pub fn setuid(uid: u32) -> c_int;
-        pub fn getrlimit(resource: c_int, limit: *mut [u64; 2]) -> c_int;
-        pub fn setrlimit(resource: c_int, limit: *const [u64; 2]) -> c_int;
-        pub fn dup(fd: c_int) -> c_int;
-        pub fn dup2(fd: c_int, to: c_int) -> c_int;
-    }
-
-    #[repr(C)]
-    pub struct PollFd {
-        pub fd: c_int,
-        pub events: c_short,
-        pub revents: c_short,
-    }
-
-    pub const POLLIN: c_short = 1;
-    pub const RLIMIT_CORE: c_int = 4;
-    pub const RLIMIT_NPROC: c_int = 6;
-    pub const EAGAIN: i32 = 11;
-}
 
 /// The roles; each is encoded as its words in [`ROLE_VAR`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -184,7 +152,7 @@ impl Role {
                 let storm_maker = if storm {
                     // SAFETY: one thread; the child makes plain calls, and
                     // allocates only in a copy of this one-thread process.
-                    match unsafe { sys::fork() } {
+                    match unsafe { libc::fork() } {
                         0 => {
                             drop(stop_writer);
                             let mut made = 0;
@@ -194,7 +162,7 @@ impl Role {
                             }
                             say(&format!("storm {made}"));
                             // SAFETY: a plain call.
-                            unsafe { sys::_exit(0) }
+                            unsafe { libc::_exit(0) }
                         }
                         -1 => panic!("fork: {}", std::io::Error::last_os_error()),
                         pid => Some(pid),
@@ -270,7 +238,7 @@ impl Done {
 fn leave_orphans(count: usize, gate: Option<(&PipeReader, &PipeWriter)>) {
     // SAFETY: one thread; the intermediate allocates only in its own copy
     // of this one-thread process, and its children make plain calls.
-    match unsafe { sys::fork() } {
+    match unsafe { libc::fork() } {
         0 => {
             let own_gate;
             let (gate, gate_writer): (RawFd, RawFd) = match gate {
@@ -282,29 +250,29 @@ fn leave_orphans(count: usize, gate: Option<(&PipeReader, &PipeWriter)>) {
             };
             for _ in 0..count {
                 // SAFETY: as above.
-                match unsafe { sys::fork() } {
+                match unsafe { libc::fork() } {
                     0 => {
                         let mut byte = [0u8];
                         // SAFETY: plain calls on fds this process holds; the
                         // read ends at the gate's end of file.
                         unsafe {
-                            sys::close(gate_writer);
+                            libc::close(gate_writer);
                             let mut gate = ManuallyDrop::new(File::from_raw_fd(gate));
                             let _ = gate.read(&mut byte);
-                            sys::_exit(ORPHAN_CODE.into())
+                            libc::_exit(ORPHAN_CODE.into())
                         }
                     }
                     -1 => {
                         eprintln!("intermediate: fork: {}", std::io::Error::last_os_error());
                         // SAFETY: a plain call.
-                        unsafe { sys::_exit(1) }
+                        unsafe { libc::_exit(1) }
                     }
                     _ => {}
                 }
             }
             // SAFETY: a plain call; the children keep the gate shut until
             // this process (or the caller) closes its end.
-            unsafe { sys::_exit(0) }
+            unsafe { libc::_exit(0) }
         }
         -1 => panic!("fork: {}", std::io::Error::last_os_error()),
         intermediate => wait_ok(intermediate, "an intermediate"),
@@ -312,10 +280,10 @@ fn leave_orphans(count: usize, gate: Option<(&PipeReader, &PipeWriter)>) {
 }
 
 /// Waits for the child `pid`, which must exit 0.
-fn wait_ok(pid: c_int, what: &str) {
+fn wait_ok(pid: libc::pid_t, what: &str) {
     let mut status = 0;
     // SAFETY: a plain call.
-    let waited = unsafe { sys::waitpid(pid, &mut status, 0) };
+    let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
     assert!(
         waited == pid && status == 0,
         "{what} failed: waitpid {waited}, status {status:#x}"
@@ -324,13 +292,13 @@ fn wait_ok(pid: c_int, what: &str) {
 
 /// Whether the pipe's write end is closed, without blocking.
 fn at_end(reader: &PipeReader) -> bool {
-    let mut fd = sys::PollFd {
+    let mut fd = libc::pollfd {
         fd: reader.as_raw_fd(),
-        events: sys::POLLIN,
+        events: libc::POLLIN,
         revents: 0,
     };
     // SAFETY: one pollfd.
-    unsafe { sys::poll(&mut fd, 1, 0) > 0 }
+    unsafe { libc::poll(&mut fd, 1, 0) > 0 }
 }
 
 /// [`Role::NoForks`]. The limit is lowered after `setuid`: at `setuid` the
@@ -340,48 +308,56 @@ fn at_end(reader: &PipeReader) -> bool {
 fn no_forks(id: u32, room: u64) -> ! {
     // SAFETY: plain calls.
     unsafe {
-        assert_eq!(sys::setgroups(0, std::ptr::null()), 0, "setgroups");
-        assert_eq!(sys::setgid(id), 0, "setgid");
-        assert_eq!(sys::setuid(id), 0, "setuid");
+        assert_eq!(libc::setgroups(0, std::ptr::null()), 0, "setgroups");
+        assert_eq!(libc::setgid(id), 0, "setgid");
+        assert_eq!(libc::setuid(id), 0, "setuid");
     }
-    let mut limit = [0u64; 2];
-    // SAFETY: two words to fill.
-    assert_eq!(unsafe { sys::getrlimit(sys::RLIMIT_NPROC, &mut limit) }, 0);
-    let hard = limit[1];
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: a limit to fill.
+    assert_eq!(
+        unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut limit) },
+        0
+    );
+    let hard = limit.rlim_max;
     let set_soft = |soft: u64| {
-        // SAFETY: two words, soft below hard.
-        let set = unsafe { sys::setrlimit(sys::RLIMIT_NPROC, &[soft, hard]) };
+        let limit = libc::rlimit {
+            rlim_cur: soft,
+            rlim_max: hard,
+        };
+        // SAFETY: a limit, soft below hard.
+        let set = unsafe { libc::setrlimit(libc::RLIMIT_NPROC, &limit) };
         assert_eq!(set, 0, "setrlimit: {}", std::io::Error::last_os_error());
     };
     // Under QEMU a trial fork's child is a QEMU, which may find no room for
     // a thread of its own, say so on stderr and abort: the fork itself
     // succeeded, and the child's stderr is /dev/null, with no core file.
     let quiet = File::open("/dev/null").expect("/dev/null");
-    // SAFETY: plain calls.
-    let stderr = unsafe {
-        sys::setrlimit(sys::RLIMIT_CORE, &[0, 0]);
-        sys::dup(2)
-    };
+    no_core_files();
+    // SAFETY: a plain call.
+    let stderr = unsafe { libc::dup(2) };
     let forks_at = |soft: u64| {
         set_soft(soft);
         // SAFETY: one thread; the child exits at once. The fds are this
         // process's own.
         let forked = unsafe {
-            sys::dup2(quiet.as_raw_fd(), 2);
-            let forked = sys::fork();
+            libc::dup2(quiet.as_raw_fd(), 2);
+            let forked = libc::fork();
             if forked == 0 {
-                sys::_exit(0)
+                libc::_exit(0)
             }
-            sys::dup2(stderr, 2);
+            libc::dup2(stderr, 2);
             forked
         };
         if forked == -1 {
             let error = std::io::Error::last_os_error();
-            assert_eq!(error.raw_os_error(), Some(sys::EAGAIN), "fork: {error}");
+            assert_eq!(error.raw_os_error(), Some(libc::EAGAIN), "fork: {error}");
             return false;
         }
         // SAFETY: a plain call.
-        unsafe { sys::waitpid(forked, std::ptr::null_mut(), 0) };
+        unsafe { libc::waitpid(forked, std::ptr::null_mut(), 0) };
         true
     };
     let tasks = (1..hard.min(10_000))
@@ -390,17 +366,9 @@ fn no_forks(id: u32, room: u64) -> ! {
         - 1;
     drop(quiet);
     // SAFETY: the copy made above.
-    unsafe { sys::close(stderr) };
+    unsafe { libc::close(stderr) };
     set_soft(tasks + room);
     exec_rest_of_command_line(ROLE_VAR)
-}
-
-/// Writes one line to stdout with one `write(2)`, so that lines of several
-/// processes on one pipe do not mix.
-fn say(line: &str) {
-    // SAFETY: fd 1 is only borrowed.
-    let mut stdout = ManuallyDrop::new(unsafe { File::from_raw_fd(1) });
-    let _ = stdout.write_all(format!("{line}\n").as_bytes());
 }
 
 /// Plays the role [`ROLE_VAR`] names, if any; it never returns then.
