@@ -114,17 +114,6 @@ fn signal_line(running: &mut Running) -> usize {
         .unwrap_or_else(|_| panic!("not a signal number: {line:?}"))
 }
 
-/// How many `-w` lines there are, and how many with `code`.
-fn reaped_zombies(finished: &Finished, code: u8) -> (usize, usize) {
-    let lines = finished.stderr_lines();
-    let reaped = lines
-        .iter()
-        .filter(|l| l.starts_with("pidone: reaped zombie "));
-    let suffix = format!(", status {code}");
-    let with_code = reaped.clone().filter(|l| l.ends_with(&suffix)).count();
-    (reaped.count(), with_code)
-}
-
 /// `VmHWM` of `/proc/PID/status`, the peak of the resident set, in KiB.
 fn peak_kib(pid: i32) -> u64 {
     let field = status_field(pid, "VmHWM").unwrap_or_else(|| panic!("no VmHWM for {pid}"));
@@ -208,7 +197,7 @@ fn orphan_load(mode: Mode, batches: usize, batch: usize, together: bool) {
     assert_eq!(finished.code(), 4, "{mode:?}\n{finished}");
     let orphans = WARM_UP + batches * batch;
     assert_eq!(
-        reaped_zombies(&finished, ORPHAN_CODE),
+        reaped_zombies(&finished, ORPHAN_CODE.into()),
         (orphans, orphans),
         "{mode:?}"
     );
@@ -329,7 +318,7 @@ fn signal_storm() {
         assert_eq!(finished.code(), 3, "{mode:?}\n{finished}");
         assert!(made > 0, "{mode:?}: no orphans");
         assert_eq!(
-            reaped_zombies(&finished, ORPHAN_CODE),
+            reaped_zombies(&finished, ORPHAN_CODE.into()),
             (made, made),
             "{mode:?}"
         );
@@ -662,19 +651,17 @@ fn parent_death_signal_under_load() {
         let finished = running.wait();
         adopted.0 = None;
         assert_eq!(
-            reaped_zombies(&finished, ORPHAN_CODE),
+            reaped_zombies(&finished, ORPHAN_CODE.into()),
             (made, made),
             "{mode:?}"
         );
         let status: Vec<String> = finished
             .stderr_lines()
             .into_iter()
-            .filter(|l| !l.starts_with("pidone: reaped zombie "))
+            .filter(|l| !is_reaped_zombie(l))
             .collect();
         assert!(
-            status.len() == 1
-                && status[0].starts_with("pidone: child ")
-                && status[0].ends_with(", status 8"),
+            status.len() == 1 && is_child_status(&status[0], 8),
             "{mode:?}: {status:?}"
         );
     }
@@ -764,7 +751,7 @@ fn empty_root() {
     let finished = running.wait();
     assert_eq!(finished.code(), 4, "{finished}");
     assert_eq!(
-        reaped_zombies(&finished, ORPHAN_CODE),
+        reaped_zombies(&finished, ORPHAN_CODE.into()),
         (100, 100),
         "{finished}"
     );

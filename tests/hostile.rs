@@ -593,7 +593,7 @@ fn reports_the_child(finished: &Finished) -> bool {
     finished
         .stderr_lines()
         .iter()
-        .any(|line| line.starts_with("pidone: child ") && line.ends_with(", status 0"))
+        .any(|line| is_child_status(line, 0))
 }
 
 #[test]

@@ -9,26 +9,6 @@ use common::*;
 use std::ffi::OsString;
 use std::time::{Duration, Instant};
 
-/// `pidone: child PID, status CODE` (`-v`: verbosity 2), PID left out.
-fn is_child_status(line: &str, code: i32) -> bool {
-    line.starts_with("pidone: child ") && line.ends_with(&format!(", status {code}"))
-}
-
-/// `pidone: reaped zombie PID, status CODE` (`-w`), PID left out.
-fn is_reaped_zombie(line: &str, code: i32) -> bool {
-    line.starts_with("pidone: reaped zombie ") && line.ends_with(&format!(", status {code}"))
-}
-
-/// How many `-w` lines there are, and how many with `code`.
-fn reaped_zombies(finished: &Finished, code: i32) -> (usize, usize) {
-    let lines = finished.stderr_lines();
-    let reaped = lines
-        .iter()
-        .filter(|l| l.starts_with("pidone: reaped zombie "));
-    let with_code = lines.iter().filter(|l| is_reaped_zombie(l, code));
-    (reaped.count(), with_code.count())
-}
-
 const SUBREAPER_WARNING: &str = "pidone: warning: cannot become a child subreaper, so orphans are not reaped (Invalid argument)";
 
 #[test]
@@ -303,7 +283,7 @@ fn pause_reaps_until_term_or_int() {
             running.signal(SIGUSR1);
             running.close_stdin();
             let line = running.stderr_line();
-            assert!(is_reaped_zombie(&line, 7), "{mode:?}: {line}");
+            assert!(is_reaped_zombie_with(&line, 7), "{mode:?}: {line}");
             running.signal(stop);
             let finished = running.wait();
             assert_eq!(finished.code(), 0, "{mode:?} {stop}\n{finished}");

@@ -1208,6 +1208,40 @@ impl Finished {
     }
 }
 
+/// What pidone prints of the child's end from verbosity 2 (`-v`) up:
+/// `pidone: child PID, status CODE`.
+const CHILD_STATUS: &str = "pidone: child ";
+/// What pidone prints of each zombie it reaps with `-w`:
+/// `pidone: reaped zombie PID, status CODE`.
+const REAPED_ZOMBIE: &str = "pidone: reaped zombie ";
+
+/// Whether `line` is pidone's report of its child's end with `code`.
+pub fn is_child_status(line: &str, code: i32) -> bool {
+    line.starts_with(CHILD_STATUS) && line.ends_with(&format!(", status {code}"))
+}
+
+/// Whether `line` is pidone's report (`-w`) of a reaped zombie.
+pub fn is_reaped_zombie(line: &str) -> bool {
+    line.starts_with(REAPED_ZOMBIE)
+}
+
+/// Whether `line` is pidone's report (`-w`) of a zombie that had `code`.
+pub fn is_reaped_zombie_with(line: &str, code: i32) -> bool {
+    is_reaped_zombie(line) && line.ends_with(&format!(", status {code}"))
+}
+
+/// How many zombies pidone says it reaped (`-w`), and how many of them had
+/// `code`.
+pub fn reaped_zombies(finished: &Finished, code: i32) -> (usize, usize) {
+    let lines = finished.stderr_lines();
+    let reaped = lines.iter().filter(|l| is_reaped_zombie(l)).count();
+    let with_code = lines
+        .iter()
+        .filter(|l| is_reaped_zombie_with(l, code))
+        .count();
+    (reaped, with_code)
+}
+
 impl fmt::Display for Finished {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let stdout = cut(&self.stdout_text(), 2000);
