@@ -43,7 +43,6 @@ use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::process::ExitStatusExt;
-use std::path::PathBuf;
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
@@ -495,19 +494,6 @@ fn report(line: &str) {
     let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
 }
 
-fn tini() -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("tini"))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "tini is not installed: this test measures pidone beside it (Debian package \
-                 tini, which qemu/install installs)"
-            )
-        })
-}
-
 #[test]
 fn early_sigterm_is_lost_less_often_than_by_tini() {
     let pidone = Init::new("pidone", target_program(pidone_binary()));
@@ -525,7 +511,7 @@ fn early_sigterm_is_lost_less_often_than_by_tini() {
         }
         return;
     }
-    let tini = Init::new("tini", vec![tini().into()]);
+    let tini = Init::new("tini", vec![host_tool("tini").into()]);
     let Some((_pinned, init_cpu)) = Pinned::apart() else {
         report(
             "early SIGTERM: not measured: fewer than two CPUs to pin the observer and the init apart",

@@ -606,7 +606,9 @@ pub fn host_tool(name: &str) -> PathBuf {
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| panic!("{name} is not in PATH"))
+        .unwrap_or_else(|| {
+            panic!("{name} is not in PATH (qemu/install installs what the tests need)")
+        })
 }
 
 /// The host's machine, as `uname -m` says (under QEMU, the guest's
