@@ -3,13 +3,13 @@
 //! and stop signals sent with `kill`, a stopped child, its parent's death),
 //! and as PID 1 of an empty root, as in a `FROM scratch` image.
 //!
-//! pidone's programs are this test binary, in the roles of
-//! `hardening/roles.rs` and `common`'s kid. Under QEMU the continuous storm
-//! is smaller ([`storm_orphans`]), and the synchronous signals that can
-//! kill QEMU itself are not sent.
+//! pidone's programs are this test binary, in the roles of `roles.rs` and
+//! `common`'s kid. Under QEMU the continuous storm is smaller
+//! ([`storm_orphans`]), and the synchronous signals that can kill QEMU
+//! itself are not sent.
 
+#[path = "../common/mod.rs"]
 mod common;
-#[path = "hardening/roles.rs"]
 mod roles;
 
 use common::*;

@@ -1,16 +1,13 @@
 //! The reaping library's public API, with real processes.
 //!
-//! Each test runs a scenario (`reaper/scenario.rs`) in a fresh process of
+//! Each test runs a scenario (`scenario.rs`) in a fresh process of
 //! this test binary, which reaps as a child subreaper and prints what it
 //! saw; the test reads that and asserts. Under QEMU, the scenario's process
 //! starts with `$PIDONE_TARGET_RUNNER` in front: it runs emulated as the
 //! test does, and an aarch64 binary runs at all.
 
-#[path = "reaper/procfs.rs"]
 mod procfs;
-#[path = "reaper/scenario.rs"]
 mod scenario;
-#[path = "reaper/wire.rs"]
 mod wire;
 
 use pidone::signal::{self, Signal};
