@@ -58,13 +58,6 @@ pub const fn signal_bit(signal: i32) -> u64 {
     1 << (signal - 1)
 }
 
-/// The environment variable that gives the kid its role.
-const KID_VAR: &str = "PIDONE_TEST_KID";
-/// The environment variable that makes this binary a launcher: it sets the
-/// signal state it names (`BLOCKED IGNORED`, two hexadecimal sets) and
-/// executes the rest of its command line.
-const LAUNCH_VAR: &str = "PIDONE_TEST_LAUNCH";
-
 /// The raw signal syscalls, whose 64-bit sets musl's wrappers would filter
 /// (musl keeps signals 32 to 34 for itself). Every other call of the tests
 /// is a plain `libc` one.
@@ -273,13 +266,17 @@ pub enum Kid {
 }
 
 impl Kid {
-    /// The command line that runs the kid: `[runner] test-binary`.
+    /// The command line that runs the kid, or any role of this test
+    /// binary's: `[runner] test-binary`.
     pub fn program() -> Vec<OsString> {
         target_program(test_binary())
     }
+}
 
-    /// The value of `$PIDONE_TEST_KID` for this role.
-    pub fn encode(&self) -> String {
+impl Role for Kid {
+    const VAR: &'static str = "PIDONE_TEST_KID";
+
+    fn encode(&self) -> String {
         match *self {
             Kid::Exit(code) => format!("exit {code}"),
             Kid::Kill(signal) => format!("kill {signal}"),
@@ -302,34 +299,27 @@ impl Kid {
         }
     }
 
-    fn decode(text: &str) -> Kid {
-        let words: Vec<&str> = text.split(' ').collect();
-        let number = |i: usize| -> u64 {
-            words
-                .get(i)
-                .and_then(|w| w.parse().ok())
-                .unwrap_or_else(|| panic!("kid: bad role {text:?}"))
-        };
-        match words[0] {
-            "exit" => Kid::Exit(number(1) as u8),
-            "kill" => Kid::Kill(number(1) as i32),
-            "signals" => Kid::Signals(number(1) as usize),
+    fn decode(words: &RoleWords) -> Kid {
+        match words.name() {
+            "exit" => Kid::Exit(words.number(1)),
+            "kill" => Kid::Kill(words.number(1)),
+            "signals" => Kid::Signals(words.number(1)),
             "state" => Kid::State,
             "orphans" => Kid::Orphans {
-                count: number(1) as usize,
-                orphan_code: number(2) as u8,
-                code: number(3) as u8,
+                count: words.number(1),
+                orphan_code: words.number(2),
+                code: words.number(3),
             },
             "leftover" => Kid::Leftover {
-                ignores_term: words.get(1) == Some(&"true"),
-                own_group: words.get(2) == Some(&"true"),
-                code: number(3) as u8,
+                ignores_term: words.flag(1),
+                own_group: words.flag(2),
+                code: words.number(3),
             },
             "group" => Kid::Group,
             "argv" => Kid::Argv,
             "env" => Kid::Env,
             "cat" => Kid::Cat,
-            _ => panic!("kid: bad role {text:?}"),
+            _ => words.bad(),
         }
     }
 
@@ -510,28 +500,43 @@ impl Kid {
     }
 }
 
-/// The launcher's part: sets exactly the signal state `BLOCKED IGNORED`
-/// and executes the rest of the command line in place.
-fn launch(state: &str) -> ! {
-    let sets: Vec<u64> = state
-        .split(' ')
-        .map(|set| u64::from_str_radix(set, 16).expect("launcher: bad signal set"))
-        .collect();
-    let [blocked, ignored] = sets[..] else {
-        panic!("launcher: bad state {state:?}")
-    };
-    for signal in (1..=64).filter(|&s| s != SIGKILL && s != SIGSTOP) {
-        let handler = if ignored & signal_bit(signal) != 0 {
-            sys::SIG_IGN
-        } else {
-            sys::SIG_DFL
-        };
-        // QEMU refuses the few guest signals it cannot map to the host's;
-        // the tests leave those out of the sets.
-        sys::set_handler(signal, handler);
+/// The launcher: sets exactly this signal state and executes the rest of
+/// its command line in place.
+pub struct Launcher {
+    pub blocked: u64,
+    pub ignored: u64,
+}
+
+impl Role for Launcher {
+    const VAR: &'static str = "PIDONE_TEST_LAUNCH";
+
+    /// `BLOCKED IGNORED`, two hexadecimal sets.
+    fn encode(&self) -> String {
+        format!("{:x} {:x}", self.blocked, self.ignored)
     }
-    sys::set_signal_mask(blocked);
-    exec_rest_of_command_line(LAUNCH_VAR)
+
+    fn decode(words: &RoleWords) -> Launcher {
+        let set = |i| u64::from_str_radix(words.word(i), 16).unwrap_or_else(|_| words.bad());
+        Launcher {
+            blocked: set(0),
+            ignored: set(1),
+        }
+    }
+
+    fn play(self) -> ! {
+        for signal in (1..=64).filter(|&s| s != SIGKILL && s != SIGSTOP) {
+            let handler = if self.ignored & signal_bit(signal) != 0 {
+                sys::SIG_IGN
+            } else {
+                sys::SIG_DFL
+            };
+            // QEMU refuses the few guest signals it cannot map to the
+            // host's; the tests leave those out of the sets.
+            sys::set_handler(signal, handler);
+        }
+        sys::set_signal_mask(self.blocked);
+        exec_rest_of_command_line(Self::VAR)
+    }
 }
 
 /// Executes this process's command line less its first word (this test
@@ -557,15 +562,100 @@ pub fn exec_rest_of_command_line(role_var: &str) -> ! {
     panic!("exec {:?}: {}", args[0], std::io::Error::last_os_error())
 }
 
-/// Plays the role `$PIDONE_TEST_LAUNCH` or `$PIDONE_TEST_KID` gives this
-/// process, if any, before libtest's `main`; it never returns then.
+/// A family of roles this test binary plays, besides running tests: when
+/// the environment variable [`Role::VAR`] names one of them, the process
+/// plays it before libtest's `main` starts a thread, and never gets to run
+/// a test.
+pub trait Role: Sized {
+    /// The variable whose value, [`Role::encode`]'s, gives the role.
+    const VAR: &'static str;
+    /// The role as words: a name, then its values.
+    fn encode(&self) -> String;
+    fn decode(words: &RoleWords) -> Self;
+    /// Plays the role: exits, or executes another program.
+    fn play(self) -> !;
+}
+
+/// Plays the role of family `R` that the environment gives this process, if
+/// it gives one.
+fn take<R: Role>() {
+    if let Some(text) = std::env::var_os(R::VAR) {
+        let text = text.to_string_lossy();
+        R::decode(&RoleWords::new(R::VAR, &text)).play()
+    }
+}
+
+/// A role's words, as [`Role::encode`] wrote them.
+pub struct RoleWords<'a> {
+    var: &'static str,
+    text: &'a str,
+    words: Vec<&'a str>,
+}
+
+impl<'a> RoleWords<'a> {
+    fn new(var: &'static str, text: &'a str) -> RoleWords<'a> {
+        RoleWords {
+            var,
+            text,
+            words: text.split(' ').collect(),
+        }
+    }
+
+    /// The first word, which names the role in a family of several.
+    pub fn name(&self) -> &'a str {
+        self.word(0)
+    }
+
+    pub fn word(&self, i: usize) -> &'a str {
+        self.words.get(i).copied().unwrap_or_else(|| self.bad())
+    }
+
+    pub fn number<N: std::str::FromStr>(&self, i: usize) -> N {
+        self.word(i).parse().unwrap_or_else(|_| self.bad())
+    }
+
+    /// `true` or `false`.
+    pub fn flag(&self, i: usize) -> bool {
+        self.number(i)
+    }
+
+    /// Fails: the words are not a role of this family.
+    pub fn bad(&self) -> ! {
+        panic!("{}: bad role {:?}", self.var, self.text)
+    }
+}
+
+/// A test binary's roles of its own, besides the launcher and the kid.
+pub trait OwnRoles {
+    /// Plays the role the environment gives this process, if it is one of
+    /// these.
+    fn take();
+}
+
+impl<R: Role> OwnRoles for R {
+    fn take() {
+        take::<R>()
+    }
+}
+
+/// No roles of its own.
+impl OwnRoles for () {
+    fn take() {}
+}
+
+/// The roles of a test binary's own: none. A test binary with roles of its
+/// own names them `OwnRole` at its root, which shadows this one (which
+/// `use common::*` brings there).
+pub type OwnRole = ();
+
+/// Plays the role the environment gives this process, if any, before
+/// libtest's `main`; it never returns then. The one hook of every test
+/// binary: the launcher's, the test binary's own, and the kid's, in the
+/// order in which one may lead to the next.
 extern "C" fn take_role() {
-    if let Some(state) = std::env::var_os(LAUNCH_VAR) {
-        launch(&state.to_string_lossy())
-    }
-    if let Some(role) = std::env::var_os(KID_VAR) {
-        Kid::decode(&role.to_string_lossy()).play()
-    }
+    take::<Launcher>();
+    <crate::OwnRole as OwnRoles>::take();
+    take::<Kid>();
 }
 
 #[used]
@@ -690,9 +780,10 @@ impl Pidone {
         self
     }
 
-    /// pidone's program is the kid in `role`: `[runner] test-binary`.
-    pub fn kid(self, role: Kid) -> Pidone {
-        self.env(KID_VAR, role.encode()).args(Kid::program())
+    /// pidone's program is this test binary in `role` (the kid's, or one
+    /// of the test binary's own): `[runner] test-binary`.
+    pub fn kid<R: Role>(self, role: R) -> Pidone {
+        self.env(R::VAR, role.encode()).args(Kid::program())
     }
 
     pub fn env(mut self, name: impl Into<OsString>, value: impl Into<OsString>) -> Pidone {
@@ -796,7 +887,8 @@ impl Pidone {
         }
         if let Some((blocked, ignored)) = self.signal_state {
             argv.extend(target_program(test_binary()));
-            env.push((LAUNCH_VAR.into(), format!("{blocked:x} {ignored:x}").into()));
+            let launcher = Launcher { blocked, ignored };
+            env.push((Launcher::VAR.into(), launcher.encode().into()));
         }
         argv.extend(self.exec_through);
         argv.extend(target_program(
@@ -1428,7 +1520,7 @@ impl Kid {
     /// The `NAME=VALUE` environment entry that gives the kid this role, for
     /// tests that start pidone by other means than [`Pidone`].
     pub fn env_entry(&self) -> OsString {
-        format!("{KID_VAR}={}", self.encode()).into()
+        format!("{}={}", Kid::VAR, self.encode()).into()
     }
 }
 

@@ -13,7 +13,10 @@ mod common;
 mod roles;
 
 use common::*;
-use roles::{ORPHAN_CODE, ROLE_VAR, Role};
+use roles::{HardeningRole, ORPHAN_CODE};
+
+/// This test binary's roles, besides common's.
+type OwnRole = HardeningRole;
 use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -40,11 +43,6 @@ fn emulated() -> bool {
 /// How the tests run, for their reports.
 fn how() -> &'static str {
     if emulated() { "under QEMU" } else { "native" }
-}
-
-/// pidone runs `role` as its program.
-fn with_role(pidone: Pidone, role: &Role) -> Pidone {
-    pidone.env(ROLE_VAR, role.encode()).args(Kid::program())
 }
 
 /// Says `line` on the test's own stderr, which libtest does not capture.
@@ -165,20 +163,22 @@ fn peak_tolerance_kib() -> u64 {
     if emulated() { 256 } else { 8 }
 }
 
-/// Runs [`Role::Orphans`]: a warm-up, then `batches` batches of `batch`
+/// Runs [`HardeningRole::Orphans`]: a warm-up, then `batches` batches of `batch`
 /// orphans while the kid runs. Checks that pidone reaped every one (`-w`),
 /// that no zombie is left, that its peak memory did not grow, and that it
 /// exits with the kid's status.
 fn orphan_load(mode: Mode, batches: usize, batch: usize, together: bool) {
     const WARM_UP: usize = 100;
-    let role = Role::Orphans {
+    let role = HardeningRole::Orphans {
         warm_up: WARM_UP,
         batches,
         batch,
         together,
         code: 4,
     };
-    let mut running = with_role(Pidone::new(mode).args(["-w", "--"]), &role)
+    let mut running = Pidone::new(mode)
+        .args(["-w", "--"])
+        .kid(role.clone())
         .stdin_piped()
         .timeout(Duration::from_secs(120))
         .spawn();
@@ -270,11 +270,13 @@ fn signal_storm() {
     let realtime = |signal: usize| signal >= 32;
     for mode in MODES {
         let start = Instant::now();
-        let role = Role::Collector {
+        let role = HardeningRole::Collector {
             storm: true,
             code: 3,
         };
-        let mut running = with_role(Pidone::new(mode).args(["-w", "--"]), &role)
+        let mut running = Pidone::new(mode)
+            .args(["-w", "--"])
+            .kid(role.clone())
             .timeout(Duration::from_secs(120))
             .spawn();
         assert_eq!(running.line(), "ready");
@@ -369,7 +371,10 @@ fn failed_fork_is_125() {
     for mode in MODES {
         let finished = Pidone::new(mode)
             .binary(&pidone)
-            .env(ROLE_VAR, Role::NoForks { id, room }.encode())
+            .env(
+                HardeningRole::VAR,
+                HardeningRole::NoForks { id, room }.encode(),
+            )
             .exec_through(target_program(test_binary()))
             .arg("--")
             .arg(&program)
@@ -542,11 +547,11 @@ fn fault_and_stop_signals_neither_kill_nor_stop_pidone() {
         .chain([SIGABRT, SIGTSTP, SIGTTIN, SIGTTOU])
         .collect();
     for mode in MODES {
-        let role = Role::Collector {
+        let role = HardeningRole::Collector {
             storm: false,
             code: 6,
         };
-        let mut running = with_role(Pidone::new(mode).arg("--"), &role).spawn();
+        let mut running = Pidone::new(mode).arg("--").kid(role.clone()).spawn();
         assert_eq!(running.line(), "ready");
         let pidone = running.pidone_pid();
         for &signal in signals.iter().chain(&[SIGUSR1]) {
@@ -571,11 +576,11 @@ fn fault_and_stop_signals_neither_kill_nor_stop_pidone() {
 #[test]
 fn stopped_child_is_still_waited_for() {
     for mode in MODES {
-        let role = Role::Collector {
+        let role = HardeningRole::Collector {
             storm: false,
             code: 7,
         };
-        let mut running = with_role(Pidone::new(mode).arg("--"), &role).spawn();
+        let mut running = Pidone::new(mode).arg("--").kid(role.clone()).spawn();
         assert_eq!(running.line(), "ready");
         let kid = only_child(&mut running);
         send(kid, SIGSTOP);
@@ -593,7 +598,7 @@ fn stopped_child_is_still_waited_for() {
         let finished = running.wait();
         assert_eq!(finished.code(), 7, "{mode:?}\n{finished}");
 
-        let mut running = with_role(Pidone::new(mode).arg("--"), &role).spawn();
+        let mut running = Pidone::new(mode).arg("--").kid(role.clone()).spawn();
         assert_eq!(running.line(), "ready");
         let kid = only_child(&mut running);
         send(kid, SIGSTOP);
@@ -628,14 +633,14 @@ impl Drop for Adopted {
 fn parent_death_signal_under_load() {
     const RTMIN_1: i32 = SIGRTMIN + 1;
     for mode in MODES {
-        let role = Role::Collector {
+        let role = HardeningRole::Collector {
             storm: true,
             code: 8,
         };
         let pidone = Pidone::new(mode)
             .with_parent_process()
             .args(["-p", "RTMIN+1", "-v", "-w", "--"]);
-        let mut running = with_role(pidone, &role).spawn();
+        let mut running = pidone.kid(role.clone()).spawn();
         assert_eq!(running.line(), "ready");
         // Found while its parent is there to find it by.
         let mut adopted = Adopted(Some(running.pidone_pid()));

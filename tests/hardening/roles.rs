@@ -11,8 +11,8 @@
 //! gone.
 
 use crate::common::{
-    ALL_SIGNALS, SIGCHLD, SIGTERM, exec_rest_of_command_line, no_core_files, processes, say,
-    set_signal_mask, signal_bit, wait_signal,
+    ALL_SIGNALS, Role, RoleWords, SIGCHLD, SIGTERM, exec_rest_of_command_line, no_core_files,
+    processes, say, set_signal_mask, signal_bit, wait_signal,
 };
 use std::fs::File;
 use std::io::{PipeReader, PipeWriter, Read};
@@ -20,18 +20,15 @@ use std::mem::ManuallyDrop;
 use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::time::{Duration, Instant};
 
-/// The environment variable that gives this binary its role.
-pub const ROLE_VAR: &str = "PIDONE_HARDENING_ROLE";
-
 /// The exit code of every orphan.
 pub const ORPHAN_CODE: u8 = 9;
 
 /// How many orphans each intermediate of a storm leaves.
 pub const STORM_BATCH: usize = 100;
 
-/// The roles; each is encoded as its words in [`ROLE_VAR`].
+/// The roles, each encoded as its words in `$PIDONE_HARDENING_ROLE`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Role {
+pub enum HardeningRole {
     /// Blocks every signal and leaves `warm_up` orphans, waits for them to
     /// exit and prints `warm`; then, at the end of its stdin, leaves
     /// `batches` batches of `batch` orphans and prints `orphans exited`
@@ -61,59 +58,47 @@ pub enum Role {
     NoForks { id: u32, room: u64 },
 }
 
-impl Role {
-    /// The value of [`ROLE_VAR`] for this role.
-    pub fn encode(&self) -> String {
+impl Role for HardeningRole {
+    const VAR: &'static str = "PIDONE_HARDENING_ROLE";
+
+    fn encode(&self) -> String {
         match *self {
-            Role::Orphans {
+            HardeningRole::Orphans {
                 warm_up,
                 batches,
                 batch,
                 together,
                 code,
             } => format!("orphans {warm_up} {batches} {batch} {together} {code}"),
-            Role::Collector { storm, code } => format!("collector {storm} {code}"),
-            Role::NoForks { id, room } => format!("no-forks {id} {room}"),
+            HardeningRole::Collector { storm, code } => format!("collector {storm} {code}"),
+            HardeningRole::NoForks { id, room } => format!("no-forks {id} {room}"),
         }
     }
 
-    fn decode(text: &str) -> Role {
-        let words: Vec<&str> = text.split(' ').collect();
-        let bad = || -> ! { panic!("hardening role: bad role {text:?}") };
-        let number = |i: usize| -> u64 {
-            words
-                .get(i)
-                .and_then(|w| w.parse().ok())
-                .unwrap_or_else(|| bad())
-        };
-        let flag = |i: usize| match words.get(i) {
-            Some(&"true") => true,
-            Some(&"false") => false,
-            _ => bad(),
-        };
-        match words[0] {
-            "orphans" => Role::Orphans {
-                warm_up: number(1) as usize,
-                batches: number(2) as usize,
-                batch: number(3) as usize,
-                together: flag(4),
-                code: number(5) as u8,
+    fn decode(words: &RoleWords) -> HardeningRole {
+        match words.name() {
+            "orphans" => HardeningRole::Orphans {
+                warm_up: words.number(1),
+                batches: words.number(2),
+                batch: words.number(3),
+                together: words.flag(4),
+                code: words.number(5),
             },
-            "collector" => Role::Collector {
-                storm: flag(1),
-                code: number(2) as u8,
+            "collector" => HardeningRole::Collector {
+                storm: words.flag(1),
+                code: words.number(2),
             },
-            "no-forks" => Role::NoForks {
-                id: number(1) as u32,
-                room: number(2),
+            "no-forks" => HardeningRole::NoForks {
+                id: words.number(1),
+                room: words.number(2),
             },
-            _ => bad(),
+            _ => words.bad(),
         }
     }
 
     fn play(self) -> ! {
         match self {
-            Role::Orphans {
+            HardeningRole::Orphans {
                 warm_up,
                 batches,
                 batch,
@@ -145,7 +130,7 @@ impl Role {
                 wait_signal(ALL_SIGNALS & !signal_bit(SIGCHLD), None).expect("sigtimedwait");
                 std::process::exit(code.into())
             }
-            Role::Collector { storm, code } => {
+            HardeningRole::Collector { storm, code } => {
                 set_signal_mask(ALL_SIGNALS);
                 let done = Done::new();
                 let (stop, stop_writer) = std::io::pipe().expect("pipe");
@@ -186,7 +171,7 @@ impl Role {
                 done.wait();
                 std::process::exit(code.into())
             }
-            Role::NoForks { id, room } => no_forks(id, room),
+            HardeningRole::NoForks { id, room } => no_forks(id, room),
         }
     }
 }
@@ -301,7 +286,7 @@ fn at_end(reader: &PipeReader) -> bool {
     unsafe { libc::poll(&mut fd, 1, 0) > 0 }
 }
 
-/// [`Role::NoForks`]. The limit is lowered after `setuid`: at `setuid` the
+/// [`HardeningRole::NoForks`]. The limit is lowered after `setuid`: at `setuid` the
 /// kernel marks a process that is over its limit, and then fails its
 /// `execve` with EAGAIN. How many tasks `id` has system-wide is found by
 /// trying: a `fork` fails while they are, with the new one, over the limit.
@@ -368,16 +353,5 @@ fn no_forks(id: u32, room: u64) -> ! {
     // SAFETY: the copy made above.
     unsafe { libc::close(stderr) };
     set_soft(tasks + room);
-    exec_rest_of_command_line(ROLE_VAR)
+    exec_rest_of_command_line(HardeningRole::VAR)
 }
-
-/// Plays the role [`ROLE_VAR`] names, if any; it never returns then.
-extern "C" fn take_role() {
-    if let Some(role) = std::env::var_os(ROLE_VAR) {
-        Role::decode(&role.to_string_lossy()).play()
-    }
-}
-
-#[used]
-#[unsafe(link_section = ".init_array")]
-static TAKE_ROLE: extern "C" fn() = take_role;
