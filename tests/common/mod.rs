@@ -1359,10 +1359,13 @@ impl fmt::Debug for Finished {
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Process {
     pub pid: i32,
-    /// `R`, `S`, `Z` (a zombie), ...
+    /// `R`, `S`, `T`, `Z` (a zombie), ...: the state of its main thread.
     pub state: char,
+    /// The parent's pid; 0 for processes with none.
     pub ppid: i32,
     pub pgrp: i32,
+    /// `utime + stime` of all its threads, in clock ticks.
+    pub cpu_ticks: u64,
 }
 
 /// `/proc/PID/stat`, if the process exists.
@@ -1371,14 +1374,24 @@ pub fn process(pid: i32) -> Option<Process> {
     // The name, in parentheses, may hold anything: the rest follows its
     // last `)`.
     let rest = &stat[stat.iter().rposition(|&b| b == b')')? + 2..];
+    // Counted from `state`, field 3 of proc(5): ppid is field 4, pgrp 5,
+    // utime 14 and stime 15.
     let fields: Vec<&[u8]> = rest.split(|&b| b == b' ').collect();
-    let number = |i: usize| std::str::from_utf8(fields.get(i)?).ok()?.parse().ok();
+    fn number<N: std::str::FromStr>(fields: &[&[u8]], i: usize) -> Option<N> {
+        std::str::from_utf8(fields.get(i)?).ok()?.parse().ok()
+    }
     Some(Process {
         pid,
         state: char::from(*fields.first()?.first()?),
-        ppid: number(1)?,
-        pgrp: number(2)?,
+        ppid: number(&fields, 1)?,
+        pgrp: number(&fields, 2)?,
+        cpu_ticks: number::<u64>(&fields, 11)? + number::<u64>(&fields, 12)?,
     })
+}
+
+/// The process's state letter, or `-` when it is gone.
+pub fn process_state(pid: i32) -> char {
+    process(pid).map_or('-', |p| p.state)
 }
 
 /// Every process in the test's PID namespace.

@@ -6,15 +6,20 @@
 //! starts with `$PIDONE_TARGET_RUNNER` in front: it runs emulated as the
 //! test does, and an aarch64 binary runs at all.
 
-mod procfs;
+#[path = "../common/mod.rs"]
+mod common;
 mod scenario;
 mod wire;
 
+/// This test binary's roles, besides common's.
+type OwnRole = Scenario;
+
+use common::{Kid, Process, Role, process};
 use pidone::signal::{self, Signal};
 use pidone::{Errno, Error, ExitStatus, Pid, Reaped};
 use scenario::{
-    IDLE_TIMEOUT, ORPHANS, PRODUCER_CODES, QUEUE_CODES, RT_SIGNAL, RUN_ORPHANS, SCENARIO_VAR,
-    STATUS_SCRIPTS, Scenario,
+    IDLE_TIMEOUT, ORPHANS, PRODUCER_CODES, QUEUE_CODES, RT_SIGNAL, RUN_ORPHANS, STATUS_SCRIPTS,
+    Scenario,
 };
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
@@ -268,7 +273,7 @@ fn an_idle_reaper_sleeps_without_cpu_until_its_signal() {
     let before = await_sleep(pid);
     // The length of the idle time being measured, not a synchronisation.
     thread::sleep(Duration::from_secs(1));
-    let after = procfs::stat(pid).expect("the idle reaper is gone");
+    let after = process(pid.as_raw_pid()).expect("the idle reaper is gone");
     signal::send(pid, Signal::USR1).expect("cannot send SIGUSR1");
     let outcome = idle.finish();
 
@@ -295,12 +300,12 @@ fn an_idle_reaper_sleeps_without_cpu_until_its_signal() {
 }
 
 /// Waits until `pid` is asleep, and returns its stat then.
-fn await_sleep(pid: Pid) -> procfs::Stat {
+fn await_sleep(pid: Pid) -> Process {
     // The process says it is about to wait, not that it is waiting: there
     // is nothing to wait on for that but its state.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let stat = procfs::stat(pid).expect("the idle reaper is gone");
+        let stat = process(pid.as_raw_pid()).expect("the idle reaper is gone");
         if stat.state == 'S' {
             return stat;
         }
@@ -436,18 +441,10 @@ struct Running {
 
 impl Running {
     fn start(scenario: Scenario, stdin: Stdio) -> Running {
-        let exe = std::env::current_exe().expect("no path to the test binary");
-        let runner = std::env::var_os("PIDONE_TARGET_RUNNER").filter(|r| !r.is_empty());
-        let mut command = match runner {
-            Some(runner) => {
-                let mut command = Command::new(runner);
-                command.arg(exe);
-                command
-            }
-            None => Command::new(exe),
-        };
-        let mut child = command
-            .env(SCENARIO_VAR, scenario.name())
+        let program = Kid::program();
+        let mut child = Command::new(&program[0])
+            .args(&program[1..])
+            .env(Scenario::VAR, scenario.encode())
             .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -2,8 +2,9 @@
 //!
 //! A reaper's signal mask belongs to its thread, and a reaper of any child
 //! would take other tests' children: libtest's threads are no place for one.
-//! So a function in `.init_array` runs before `main`, before libtest starts
-//! a thread, and when [`SCENARIO_VAR`] names a scenario, runs it with the
+//! So each is a role of this test binary's own (`common`'s [`Role`]), which
+//! it plays before `main`, before libtest starts a thread: when
+//! `$PIDONE_SCENARIO` names a scenario, the process runs it with the
 //! library, in child-subreaper mode, and exits. A scenario prints what it
 //! saw on stdout, a fact a line (`KEY VALUE...`), and the test asserts.
 //!
@@ -11,7 +12,8 @@
 //! them an empty signal mask back. Those that must wait for a step block
 //! reading a pipe that the scenario holds, and go on when it is closed.
 
-use crate::{procfs, wire};
+use crate::common::{Role, RoleWords, process_state, zombies};
+use crate::wire;
 use heapless::spsc::Queue;
 use pidone::signal::{self, Signal, SignalSet};
 use pidone::{Config, Errno, Error, Pid, Reaped, Reaper, WaitOptions, WaitTarget, wait_nohang};
@@ -20,9 +22,6 @@ use std::ops::Range;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// The environment variable that names the scenario to run.
-pub const SCENARIO_VAR: &str = "PIDONE_SCENARIO";
 
 /// How many double forks [`Scenario::Orphans`] makes.
 pub const ORPHANS: usize = 200;
@@ -59,7 +58,7 @@ pub const RT_SIGNAL: i32 = signal::RTMIN as i32 + 2;
 /// waits this long for an event panics.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// A scenario's name, as [`SCENARIO_VAR`] gives it, is its variant's.
+/// A scenario's name, as `$PIDONE_SCENARIO` gives it, is its variant's.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Scenario {
     /// [`ORPHANS`] double forks: every intermediate and orphan is reaped
@@ -110,11 +109,6 @@ impl Scenario {
         Scenario::ChildrenLeft,
     ];
 
-    /// The value of [`SCENARIO_VAR`] that runs this scenario.
-    pub fn name(self) -> String {
-        format!("{self:?}")
-    }
-
     fn run(self) {
         match self {
             Scenario::Orphans => orphans(),
@@ -136,20 +130,23 @@ impl Scenario {
     }
 }
 
-#[used]
-#[unsafe(link_section = ".init_array")]
-static RUN_SCENARIO_BEFORE_MAIN: extern "C" fn() = run_scenario_if_asked;
+impl Role for Scenario {
+    const VAR: &'static str = "PIDONE_SCENARIO";
 
-extern "C" fn run_scenario_if_asked() {
-    let Some(name) = std::env::var_os(SCENARIO_VAR) else {
-        return;
-    };
-    let Some(scenario) = Scenario::ALL.into_iter().find(|s| *name == *s.name()) else {
-        eprintln!("no scenario is named {name:?}");
-        std::process::exit(2)
-    };
-    scenario.run();
-    std::process::exit(0)
+    fn encode(&self) -> String {
+        format!("{self:?}")
+    }
+
+    fn decode(words: &RoleWords) -> Scenario {
+        let name = words.name();
+        let named = Scenario::ALL.into_iter().find(|s| s.encode() == name);
+        named.unwrap_or_else(|| words.bad())
+    }
+
+    fn play(self) -> ! {
+        self.run();
+        std::process::exit(0)
+    }
 }
 
 /// 200 orphans: each of [`ORPHANS`] shells forks a child and exits at once,
@@ -173,8 +170,8 @@ fn orphans() {
         all_reported(reports, &orphans)
     });
     print_reports("reaped", &reports);
-    for zombie in procfs::zombie_children(own_pid()) {
-        println!("zombie {}", zombie.as_raw_pid());
+    for zombie in zombies(own_pid().as_raw_pid()) {
+        println!("zombie {}", zombie.pid);
     }
     println!(
         "left {}",
@@ -233,11 +230,11 @@ fn stop_and_continue(options: WaitOptions) {
     // The kernel sends SIGCHLD for a stop and a continue whatever the wait
     // options: each is the cue to drain.
     await_sigchld(&reaper);
-    println!("after-stop {}", procfs::state(pid));
+    println!("after-stop {}", process_state(pid.as_raw_pid()));
     reap_into(&mut reaper, &mut reports);
     signal::send(pid, Signal::CONT).expect("cannot send SIGCONT");
     await_sigchld(&reaper);
-    println!("after-continue {}", procfs::state(pid));
+    println!("after-continue {}", process_state(pid.as_raw_pid()));
     reap_into(&mut reaper, &mut reports);
     drop(cue);
     reap_until(&mut reaper, &mut reports, |reports| {
@@ -302,7 +299,11 @@ fn leave_bystanders_alone(
     reap_into(reaper, &mut reports);
     print_reports("reaped", &reports);
     for &pid in bystanders {
-        println!("bystander {} {}", pid.as_raw_pid(), procfs::state(pid));
+        println!(
+            "bystander {} {}",
+            pid.as_raw_pid(),
+            process_state(pid.as_raw_pid())
+        );
     }
     for &pid in bystanders {
         println!(
@@ -583,7 +584,10 @@ fn await_sigchld(reaper: &Reaper) {
 /// the moment between the signal and the zombie state.
 fn await_zombies(reaper: &Reaper, pids: &[Pid]) {
     let deadline = Instant::now() + PATIENCE;
-    while !pids.iter().all(|&pid| procfs::state(pid) == 'Z') {
+    while !pids
+        .iter()
+        .all(|&pid| process_state(pid.as_raw_pid()) == 'Z')
+    {
         let timeout = left(deadline).min(Duration::from_millis(50));
         reaper.wait(Some(timeout)).expect("Reaper::wait failed");
     }
