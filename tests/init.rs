@@ -133,9 +133,6 @@ fn program_is_searched_in_path_like_execvp() {
 /// SIGSEGV) when SIGSEGV, SIGBUS, SIGILL or SIGFPE comes from kill() while
 /// it runs guest code: pidone forwarding one, or the kid printing one.
 fn catchable_signals() -> Vec<i32> {
-    const SIGILL: i32 = 4;
-    const SIGBUS: i32 = 7;
-    const SIGFPE: i32 = 8;
     let emulated = target_runner().is_some();
     (1..=64)
         .filter(|s| ![SIGKILL, SIGSTOP, SIGCHLD].contains(s))

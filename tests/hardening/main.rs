@@ -23,15 +23,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const SIGILL: i32 = 4;
-const SIGABRT: i32 = 6;
-const SIGBUS: i32 = 7;
-const SIGFPE: i32 = 8;
-const SIGCONT: i32 = 18;
-const SIGTSTP: i32 = 20;
-const SIGTTIN: i32 = 21;
-const SIGTTOU: i32 = 22;
-
 /// An ELF program header's type for the loader's path.
 const PT_INTERP: u32 = 3;
 
@@ -103,6 +94,14 @@ fn wait_until_pending(pid: i32, signal: i32) {
         );
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// Starts `pidone` with [`HardeningRole::Collector`] as its program, and
+/// waits until that is ready.
+fn start_collector(pidone: Pidone, storm: bool, code: u8) -> Running {
+    let mut running = pidone.kid(HardeningRole::Collector { storm, code }).spawn();
+    assert_eq!(running.line(), "ready");
+    running
 }
 
 /// The number on a line of the collector's.
@@ -178,7 +177,7 @@ fn orphan_load(mode: Mode, batches: usize, batch: usize, together: bool) {
     };
     let mut running = Pidone::new(mode)
         .args(["-w", "--"])
-        .kid(role.clone())
+        .kid(role)
         .stdin_piped()
         .timeout(Duration::from_secs(120))
         .spawn();
@@ -270,16 +269,10 @@ fn signal_storm() {
     let realtime = |signal: usize| signal >= 32;
     for mode in MODES {
         let start = Instant::now();
-        let role = HardeningRole::Collector {
-            storm: true,
-            code: 3,
-        };
-        let mut running = Pidone::new(mode)
+        let pidone = Pidone::new(mode)
             .args(["-w", "--"])
-            .kid(role.clone())
-            .timeout(Duration::from_secs(120))
-            .spawn();
-        assert_eq!(running.line(), "ready");
+            .timeout(Duration::from_secs(120));
+        let mut running = start_collector(pidone, true, 3);
         let mut sent = [0usize; 65];
         let mut taken = [0usize; 65];
         let (mut realtime_sent, mut realtime_taken) = (0, 0);
@@ -547,12 +540,7 @@ fn fault_and_stop_signals_neither_kill_nor_stop_pidone() {
         .chain([SIGABRT, SIGTSTP, SIGTTIN, SIGTTOU])
         .collect();
     for mode in MODES {
-        let role = HardeningRole::Collector {
-            storm: false,
-            code: 6,
-        };
-        let mut running = Pidone::new(mode).arg("--").kid(role.clone()).spawn();
-        assert_eq!(running.line(), "ready");
+        let mut running = start_collector(Pidone::new(mode).arg("--"), false, 6);
         let pidone = running.pidone_pid();
         for &signal in signals.iter().chain(&[SIGUSR1]) {
             running.signal(signal);
@@ -576,12 +564,7 @@ fn fault_and_stop_signals_neither_kill_nor_stop_pidone() {
 #[test]
 fn stopped_child_is_still_waited_for() {
     for mode in MODES {
-        let role = HardeningRole::Collector {
-            storm: false,
-            code: 7,
-        };
-        let mut running = Pidone::new(mode).arg("--").kid(role.clone()).spawn();
-        assert_eq!(running.line(), "ready");
+        let mut running = start_collector(Pidone::new(mode).arg("--"), false, 7);
         let kid = only_child(&mut running);
         send(kid, SIGSTOP);
         wait_for_state(kid, 'T');
@@ -598,8 +581,7 @@ fn stopped_child_is_still_waited_for() {
         let finished = running.wait();
         assert_eq!(finished.code(), 7, "{mode:?}\n{finished}");
 
-        let mut running = Pidone::new(mode).arg("--").kid(role.clone()).spawn();
-        assert_eq!(running.line(), "ready");
+        let mut running = start_collector(Pidone::new(mode).arg("--"), false, 7);
         let kid = only_child(&mut running);
         send(kid, SIGSTOP);
         wait_for_state(kid, 'T');
@@ -633,15 +615,10 @@ impl Drop for Adopted {
 fn parent_death_signal_under_load() {
     const RTMIN_1: i32 = SIGRTMIN + 1;
     for mode in MODES {
-        let role = HardeningRole::Collector {
-            storm: true,
-            code: 8,
-        };
         let pidone = Pidone::new(mode)
             .with_parent_process()
             .args(["-p", "RTMIN+1", "-v", "-w", "--"]);
-        let mut running = pidone.kid(role.clone()).spawn();
-        assert_eq!(running.line(), "ready");
+        let mut running = start_collector(pidone, true, 8);
         // Found while its parent is there to find it by.
         let mut adopted = Adopted(Some(running.pidone_pid()));
         running.kill_parent();
