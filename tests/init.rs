@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 
 const SUBREAPER_WARNING: &str = "pidone: warning: cannot become a child subreaper, so orphans are not reaped (Invalid argument)";
 
-#[test]
-fn exit_status_is_the_childs() {
+fn exit_status_is_the_childs(mode: Mode) {
     let cases = [
         (Kid::Exit(0), 0),
         (Kid::Exit(3), 3),
@@ -23,22 +22,20 @@ fn exit_status_is_the_childs() {
         (Kid::Kill(SIGINT), 128 + SIGINT),
         (Kid::Kill(SIGHUP), 128 + SIGHUP),
     ];
-    for mode in MODES {
-        for (kid, code) in cases.clone() {
-            let finished = Pidone::new(mode).kid(kid.clone()).run();
-            assert_eq!(finished.code(), code, "{mode:?} {kid:?}\n{finished}");
-            assert!(finished.stdout.is_empty(), "{mode:?} {kid:?}\n{finished}");
-            // QEMU tells on stderr of a guest killed by a signal; pidone
-            // says nothing at its default verbosity.
-            if let Kid::Exit(_) = kid {
-                assert!(finished.stderr.is_empty(), "{mode:?} {kid:?}\n{finished}");
-            }
+    for (kid, code) in cases {
+        let finished = Pidone::new(mode).kid(kid.clone()).run();
+        assert_eq!(finished.code(), code, "{mode:?} {kid:?}\n{finished}");
+        assert!(finished.stdout.is_empty(), "{mode:?} {kid:?}\n{finished}");
+        // QEMU tells on stderr of a guest killed by a signal; pidone
+        // says nothing at its default verbosity.
+        if let Kid::Exit(_) = kid {
+            assert!(finished.stderr.is_empty(), "{mode:?} {kid:?}\n{finished}");
         }
     }
 }
+test_each_mode!(exit_status_is_the_childs);
 
-#[test]
-fn programs_that_cannot_run() {
+fn programs_that_cannot_run(mode: Mode) {
     let dir = TempDir::new();
     let missing = dir.path().join("missing");
     let not_executable = dir.file("not-executable", b"#!/bin/sh\nexit 0\n", 0o644);
@@ -60,26 +57,24 @@ fn programs_that_cannot_run() {
         ),
         (not_a_program.into(), 126, "Exec format error"),
     ];
-    for mode in MODES {
-        for (program, code, reason) in &cases {
-            let finished = Pidone::new(mode).arg("--").arg(program).run();
-            let what = format!("{mode:?} {program:?}\n{finished}");
-            assert_eq!(finished.code(), *code, "{what}");
-            assert_eq!(
-                finished.stderr_text(),
-                format!(
-                    "pidone: cannot run '{}': {reason}\n",
-                    program.to_string_lossy()
-                ),
-                "{what}"
-            );
-            assert!(finished.stdout.is_empty(), "{what}");
-        }
+    for (program, code, reason) in &cases {
+        let finished = Pidone::new(mode).arg("--").arg(program).run();
+        let what = format!("{mode:?} {program:?}\n{finished}");
+        assert_eq!(finished.code(), *code, "{what}");
+        assert_eq!(
+            finished.stderr_text(),
+            format!(
+                "pidone: cannot run '{}': {reason}\n",
+                program.to_string_lossy()
+            ),
+            "{what}"
+        );
+        assert!(finished.stdout.is_empty(), "{what}");
     }
 }
+test_each_mode!(programs_that_cannot_run);
 
-#[test]
-fn program_is_searched_in_path_like_execvp() {
+fn program_is_searched_in_path_like_execvp(mode: Mode) {
     let first = TempDir::new();
     let second = TempDir::new();
     // Found but not executable in the first directory: execvp goes on, and
@@ -93,36 +88,35 @@ fn program_is_searched_in_path_like_execvp() {
     let path = |dirs: &[&TempDir]| {
         std::env::join_paths(dirs.iter().map(|d| d.path())).expect("join_paths")
     };
-    for mode in MODES {
-        let finished = Pidone::new(mode)
-            .env("PATH", path(&[&first, &second]))
-            .args(["pidone-test-program", "-v", "x"])
-            .run();
-        assert_eq!(finished.code(), 4, "{mode:?}\n{finished}");
-        assert_eq!(
-            finished.stdout_text(),
-            "second -v x\n",
-            "{mode:?}\n{finished}"
-        );
+    let finished = Pidone::new(mode)
+        .env("PATH", path(&[&first, &second]))
+        .args(["pidone-test-program", "-v", "x"])
+        .run();
+    assert_eq!(finished.code(), 4, "{mode:?}\n{finished}");
+    assert_eq!(
+        finished.stdout_text(),
+        "second -v x\n",
+        "{mode:?}\n{finished}"
+    );
 
-        let finished = Pidone::new(mode)
-            .env("PATH", path(&[&first]))
-            .arg("pidone-test-program")
-            .run();
-        assert_eq!(finished.code(), 126, "{mode:?}\n{finished}");
-        assert_eq!(
-            finished.stderr_text(),
-            "pidone: cannot run 'pidone-test-program': Permission denied\n",
-            "{mode:?}"
-        );
+    let finished = Pidone::new(mode)
+        .env("PATH", path(&[&first]))
+        .arg("pidone-test-program")
+        .run();
+    assert_eq!(finished.code(), 126, "{mode:?}\n{finished}");
+    assert_eq!(
+        finished.stderr_text(),
+        "pidone: cannot run 'pidone-test-program': Permission denied\n",
+        "{mode:?}"
+    );
 
-        // Parsing stops at the program, with or without `--`.
-        for args in [&["sh", "-c", "exit 3"][..], &["--", "sh", "-c", "exit 3"]] {
-            let finished = Pidone::new(mode).args(args).run();
-            assert_eq!(finished.code(), 3, "{mode:?} {args:?}\n{finished}");
-        }
+    // Parsing stops at the program, with or without `--`.
+    for args in [&["sh", "-c", "exit 3"][..], &["--", "sh", "-c", "exit 3"]] {
+        let finished = Pidone::new(mode).args(args).run();
+        assert_eq!(finished.code(), 3, "{mode:?} {args:?}\n{finished}");
     }
 }
+test_each_mode!(program_is_searched_in_path_like_execvp);
 
 /// Every signal pidone can take: all but SIGKILL and SIGSTOP, which nobody
 /// can, and SIGCHLD, which is pidone's own.
@@ -142,82 +136,75 @@ fn catchable_signals() -> Vec<i32> {
 
 /// TERM, INT, HUP, USR1, USR2, QUIT, WINCH and the real-time signals among
 /// them: each reaches the kid, and pidone lives on.
-#[test]
-fn forwards_every_signal_it_can_catch() {
+fn forwards_every_signal_it_can_catch(mode: Mode) {
     let signals = catchable_signals();
-    for mode in MODES {
-        let mut running = Pidone::new(mode)
-            .args(["-vv", "--"])
-            .kid(Kid::Signals(signals.len()))
-            .spawn();
-        assert_eq!(running.line(), "ready");
-        for &signal in &signals {
-            running.signal(signal);
-            assert_eq!(running.line(), signal.to_string(), "{mode:?}");
-        }
-        let finished = running.wait();
-        assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
-        let forwarded: Vec<String> = finished
-            .stderr_lines()
-            .into_iter()
-            .filter(|line| line.starts_with("pidone: forwarding "))
-            .collect();
-        let expected: Vec<String> = signals
-            .iter()
-            .map(|s| format!("pidone: forwarding signal {s}"))
-            .collect();
-        assert_eq!(forwarded, expected, "{mode:?}");
+    let mut running = Pidone::new(mode)
+        .args(["-vv", "--"])
+        .kid(Kid::Signals(signals.len()))
+        .spawn();
+    assert_eq!(running.line(), "ready");
+    for &signal in &signals {
+        running.signal(signal);
+        assert_eq!(running.line(), signal.to_string(), "{mode:?}");
     }
+    let finished = running.wait();
+    assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+    let forwarded: Vec<String> = finished
+        .stderr_lines()
+        .into_iter()
+        .filter(|line| line.starts_with("pidone: forwarding "))
+        .collect();
+    let expected: Vec<String> = signals
+        .iter()
+        .map(|s| format!("pidone: forwarding signal {s}"))
+        .collect();
+    assert_eq!(forwarded, expected, "{mode:?}");
 }
+test_each_mode!(forwards_every_signal_it_can_catch);
 
-#[test]
-fn rewrites_and_drops_signals() {
-    for mode in MODES {
-        let mut running = Pidone::new(mode)
-            .args(["-r", "USR1:USR2", "-r", "HUP:0", "-r", "SIGWINCH:RTMIN+3"])
-            .args(["-r", "15:SIGINT", "--"])
-            .kid(Kid::Signals(3))
-            .spawn();
+fn rewrites_and_drops_signals(mode: Mode) {
+    let mut running = Pidone::new(mode)
+        .args(["-r", "USR1:USR2", "-r", "HUP:0", "-r", "SIGWINCH:RTMIN+3"])
+        .args(["-r", "15:SIGINT", "--"])
+        .kid(Kid::Signals(3))
+        .spawn();
+    assert_eq!(running.line(), "ready");
+    // Were HUP forwarded, the kid would take it first: the lowest
+    // pending signal comes first, and HUP is sent first.
+    running.signal(SIGHUP);
+    running.signal(SIGUSR1);
+    assert_eq!(running.line(), SIGUSR2.to_string(), "{mode:?}");
+    running.signal(SIGWINCH);
+    assert_eq!(running.line(), (SIGRTMIN + 3).to_string(), "{mode:?}");
+    running.signal(SIGTERM);
+    assert_eq!(running.line(), SIGINT.to_string(), "{mode:?}");
+    let finished = running.wait();
+    assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+}
+test_each_mode!(rewrites_and_drops_signals);
+
+fn forwards_to_the_process_group_with_g(mode: Mode) {
+    let plain = Pidone::new(mode).arg("--");
+    let g = Pidone::new(mode).args(["-g", "--"]);
+    let env = Pidone::new(mode).env("TINI_KILL_PROCESS_GROUP", "1");
+    for (pidone, to_group) in [(plain, false), (g, true), (env, true)] {
+        let mut running = pidone.kid(Kid::Group).spawn();
         assert_eq!(running.line(), "ready");
-        // Were HUP forwarded, the kid would take it first: the lowest
-        // pending signal comes first, and HUP is sent first.
-        running.signal(SIGHUP);
-        running.signal(SIGUSR1);
-        assert_eq!(running.line(), SIGUSR2.to_string(), "{mode:?}");
-        running.signal(SIGWINCH);
-        assert_eq!(running.line(), (SIGRTMIN + 3).to_string(), "{mode:?}");
         running.signal(SIGTERM);
-        assert_eq!(running.line(), SIGINT.to_string(), "{mode:?}");
         let finished = running.wait();
         assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
-    }
-}
-
-#[test]
-fn forwards_to_the_process_group_with_g() {
-    for mode in MODES {
-        let plain = Pidone::new(mode).arg("--");
-        let g = Pidone::new(mode).args(["-g", "--"]);
-        let env = Pidone::new(mode).env("TINI_KILL_PROCESS_GROUP", "1");
-        for (pidone, to_group) in [(plain, false), (g, true), (env, true)] {
-            let mut running = pidone.kid(Kid::Group).spawn();
-            assert_eq!(running.line(), "ready");
-            running.signal(SIGTERM);
-            let finished = running.wait();
-            assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
-            let mut lines = finished.stdout_lines();
-            lines.sort();
-            let mut expected = vec!["grandchild 12", "kid 15", "ready"];
-            if to_group {
-                expected.insert(1, "grandchild 15");
-            }
-            assert_eq!(lines, expected, "{mode:?} to group: {to_group}\n{finished}");
+        let mut lines = finished.stdout_lines();
+        lines.sort();
+        let mut expected = vec!["grandchild 12", "kid 15", "ready"];
+        if to_group {
+            expected.insert(1, "grandchild 15");
         }
+        assert_eq!(lines, expected, "{mode:?} to group: {to_group}\n{finished}");
     }
 }
+test_each_mode!(forwards_to_the_process_group_with_g);
 
-#[test]
-fn success_codes_with_e() {
+fn success_codes_with_e(mode: Mode) {
     let cases: [(&[&str], Kid, i32); 5] = [
         (&["-e", "3"], Kid::Exit(3), 0),
         (&["-e", "3"], Kid::Exit(4), 4),
@@ -225,38 +212,34 @@ fn success_codes_with_e() {
         (&["-e", "0"], Kid::Exit(0), 0),
         (&["-e", "255", "-e", "1"], Kid::Exit(255), 0),
     ];
-    for mode in MODES {
-        for (args, kid, code) in cases.clone() {
-            let finished = Pidone::new(mode).args(args).arg("--").kid(kid).run();
-            assert_eq!(finished.code(), code, "{mode:?} {args:?}\n{finished}");
-        }
+    for (args, kid, code) in cases {
+        let finished = Pidone::new(mode).args(args).arg("--").kid(kid).run();
+        assert_eq!(finished.code(), code, "{mode:?} {args:?}\n{finished}");
     }
 }
+test_each_mode!(success_codes_with_e);
 
-#[test]
-fn parent_death_signal_is_forwarded() {
-    for mode in MODES {
-        let mut running = Pidone::new(mode)
-            .with_parent_process()
-            .args(["-p", "SIGUSR1", "-v", "--"])
-            .kid(Kid::Signals(1))
-            .spawn();
-        assert_eq!(running.line(), "ready");
-        running.kill_parent();
-        assert_eq!(running.line(), SIGUSR1.to_string(), "{mode:?}");
-        // pidone's own status goes to whoever adopted it; it tells the
-        // kid's.
-        let finished = running.wait();
-        let lines = finished.stderr_lines();
-        assert!(
-            lines.len() == 1 && is_child_status(&lines[0], 0),
-            "{mode:?}\n{finished}"
-        );
-    }
+fn parent_death_signal_is_forwarded(mode: Mode) {
+    let mut running = Pidone::new(mode)
+        .with_parent_process()
+        .args(["-p", "SIGUSR1", "-v", "--"])
+        .kid(Kid::Signals(1))
+        .spawn();
+    assert_eq!(running.line(), "ready");
+    running.kill_parent();
+    assert_eq!(running.line(), SIGUSR1.to_string(), "{mode:?}");
+    // pidone's own status goes to whoever adopted it; it tells the
+    // kid's.
+    let finished = running.wait();
+    let lines = finished.stderr_lines();
+    assert!(
+        lines.len() == 1 && is_child_status(&lines[0], 0),
+        "{mode:?}\n{finished}"
+    );
 }
+test_each_mode!(parent_death_signal_is_forwarded);
 
-#[test]
-fn pause_reaps_until_term_or_int() {
+fn pause_reaps_until_term_or_int(mode: Mode) {
     // A child that pidone gets from the shell it replaces, which exits at
     // the end of stdin (the shell gives a background job /dev/null, so it
     // reads a copy made before).
@@ -266,27 +249,26 @@ fn pause_reaps_until_term_or_int() {
         "exec 3<&0; (cat <&3 >/dev/null; exit 7) & exec \"$@\"".into(),
         "sh".into(),
     ];
-    for mode in MODES {
-        for stop in [SIGTERM, SIGINT] {
-            let mut running = Pidone::new(mode)
-                .exec_through(shell.clone())
-                .args(["-P", "-w"])
-                .stdin_piped()
-                .spawn();
-            running.wait_until_idle();
-            // Taken and ignored: had it ended pidone, nothing would be
-            // reaped below (pidone takes USR1 before the SIGCHLD that comes
-            // after it).
-            running.signal(SIGUSR1);
-            running.close_stdin();
-            let line = running.stderr_line();
-            assert!(is_reaped_zombie_with(&line, 7), "{mode:?}: {line}");
-            running.signal(stop);
-            let finished = running.wait();
-            assert_eq!(finished.code(), 0, "{mode:?} {stop}\n{finished}");
-        }
+    for stop in [SIGTERM, SIGINT] {
+        let mut running = Pidone::new(mode)
+            .exec_through(shell.clone())
+            .args(["-P", "-w"])
+            .stdin_piped()
+            .spawn();
+        running.wait_until_idle();
+        // Taken and ignored: had it ended pidone, nothing would be
+        // reaped below (pidone takes USR1 before the SIGCHLD that comes
+        // after it).
+        running.signal(SIGUSR1);
+        running.close_stdin();
+        let line = running.stderr_line();
+        assert!(is_reaped_zombie_with(&line, 7), "{mode:?}: {line}");
+        running.signal(stop);
+        let finished = running.wait();
+        assert_eq!(finished.code(), 0, "{mode:?} {stop}\n{finished}");
     }
 }
+test_each_mode!(pause_reaps_until_term_or_int);
 
 #[test]
 fn grace_terminates_what_is_left() {
@@ -317,37 +299,35 @@ fn grace_terminates_what_is_left() {
     }
 }
 
-#[test]
-fn grace_kills_what_ignores_term() {
+fn grace_kills_what_ignores_term(mode: Mode) {
     const GRACE: Duration = Duration::from_secs(2);
-    for mode in MODES {
-        let mut running = Pidone::new(mode)
-            .args(["--grace", &GRACE.as_secs().to_string(), "-w", "--"])
-            .kid(Kid::Leftover {
-                ignores_term: true,
-                own_group: false,
-                code: 6,
-            })
-            .spawn();
-        assert_eq!(running.line(), "ready");
-        let start = Instant::now();
-        let finished = running.wait();
-        let elapsed = start.elapsed();
-        assert_eq!(finished.code(), 6, "{mode:?}\n{finished}");
-        assert_eq!(
-            reaped_zombies(&finished, 128 + SIGKILL),
-            (1, 1),
-            "{mode:?}\n{finished}"
-        );
-        // The grace time, plus up to a second of rounding; the kid printed
-        // `ready` a moment before it exited and the time began.
-        assert!(
-            elapsed > GRACE - Duration::from_millis(500)
-                && elapsed < GRACE + Duration::from_secs(1) + Duration::from_secs(3),
-            "{mode:?}: {elapsed:?}"
-        );
-    }
+    let mut running = Pidone::new(mode)
+        .args(["--grace", &GRACE.as_secs().to_string(), "-w", "--"])
+        .kid(Kid::Leftover {
+            ignores_term: true,
+            own_group: false,
+            code: 6,
+        })
+        .spawn();
+    assert_eq!(running.line(), "ready");
+    let start = Instant::now();
+    let finished = running.wait();
+    let elapsed = start.elapsed();
+    assert_eq!(finished.code(), 6, "{mode:?}\n{finished}");
+    assert_eq!(
+        reaped_zombies(&finished, 128 + SIGKILL),
+        (1, 1),
+        "{mode:?}\n{finished}"
+    );
+    // The grace time, plus up to a second of rounding; the kid printed
+    // `ready` a moment before it exited and the time began.
+    assert!(
+        elapsed > GRACE - Duration::from_millis(500)
+            && elapsed < GRACE + Duration::from_secs(1) + Duration::from_secs(3),
+        "{mode:?}: {elapsed:?}"
+    );
 }
+test_each_mode!(grace_kills_what_ignores_term);
 
 /// Runs the kid that leaves `count` orphans, and checks that pidone reaps
 /// them all while the kid runs on, and exits with the kid's status.
@@ -387,15 +367,12 @@ fn check_orphans_reaped(pidone: Pidone, count: usize) {
     assert_eq!(reaped_zombies(&finished, 9), (count, count), "{finished}");
 }
 
-#[test]
-fn reaps_200_orphans() {
-    for mode in MODES {
-        check_orphans_reaped(Pidone::new(mode), 200);
-    }
+fn reaps_200_orphans(mode: Mode) {
+    check_orphans_reaped(Pidone::new(mode), 200);
 }
+test_each_mode!(reaps_200_orphans);
 
-#[test]
-fn child_starts_with_the_inherited_signal_state() {
+fn child_starts_with_the_inherited_signal_state(mode: Mode) {
     // QEMU cannot map the last real-time signals to the host's: none here.
     let blocked = [SIGINT, SIGUSR1, SIGTERM, SIGRTMIN + 3, SIGRTMIN + 6, 32]
         .map(signal_bit)
@@ -410,57 +387,51 @@ fn child_starts_with_the_inherited_signal_state() {
         (blocked, ignored),
         (blocked, ignored | signal_bit(SIGCHLD)),
     ];
-    for mode in MODES {
-        for (blocked, ignored) in states {
-            let finished = Pidone::new(mode)
-                .signal_state(blocked, ignored)
-                .kid(Kid::State)
-                .run();
-            assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
-            assert_eq!(
-                finished.stdout_lines(),
-                [
-                    "own-group true".to_owned(),
-                    "tty none".to_owned(),
-                    format!("blocked {blocked:016x}"),
-                    format!("ignored {ignored:016x}"),
-                ],
-                "{mode:?}"
-            );
-        }
-    }
-}
-
-/// An inherited SIG_IGN for SIGCHLD would make the kernel reap pidone's
-/// children for it, and pidone wait forever: it takes SIGCHLD back for
-/// itself (the kid still gets it ignored, above).
-#[test]
-fn inherited_ignored_sigchld() {
-    for mode in MODES {
+    for (blocked, ignored) in states {
         let finished = Pidone::new(mode)
-            .signal_state(0, signal_bit(SIGCHLD))
-            .kid(Kid::Exit(5))
+            .signal_state(blocked, ignored)
+            .kid(Kid::State)
             .run();
-        assert_eq!(finished.code(), 5, "{mode:?}\n{finished}");
-        check_orphans_reaped(Pidone::new(mode).signal_state(0, signal_bit(SIGCHLD)), 3);
-    }
-}
-
-#[test]
-fn child_takes_the_terminal_foreground() {
-    for mode in MODES {
-        let finished = Pidone::new(mode).tty().kid(Kid::State).run();
         assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
         assert_eq!(
-            finished.stdout_lines()[..2],
-            ["own-group true", "tty foreground"],
+            finished.stdout_lines(),
+            [
+                "own-group true".to_owned(),
+                "tty none".to_owned(),
+                format!("blocked {blocked:016x}"),
+                format!("ignored {ignored:016x}"),
+            ],
             "{mode:?}"
         );
     }
 }
+test_each_mode!(child_starts_with_the_inherited_signal_state);
 
-#[test]
-fn arguments_pass_through_unchanged() {
+/// An inherited SIG_IGN for SIGCHLD would make the kernel reap pidone's
+/// children for it, and pidone wait forever: it takes SIGCHLD back for
+/// itself (the kid still gets it ignored, above).
+fn inherited_ignored_sigchld(mode: Mode) {
+    let finished = Pidone::new(mode)
+        .signal_state(0, signal_bit(SIGCHLD))
+        .kid(Kid::Exit(5))
+        .run();
+    assert_eq!(finished.code(), 5, "{mode:?}\n{finished}");
+    check_orphans_reaped(Pidone::new(mode).signal_state(0, signal_bit(SIGCHLD)), 3);
+}
+test_each_mode!(inherited_ignored_sigchld);
+
+fn child_takes_the_terminal_foreground(mode: Mode) {
+    let finished = Pidone::new(mode).tty().kid(Kid::State).run();
+    assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+    assert_eq!(
+        finished.stdout_lines()[..2],
+        ["own-group true", "tty foreground"],
+        "{mode:?}"
+    );
+}
+test_each_mode!(child_takes_the_terminal_foreground);
+
+fn arguments_pass_through_unchanged(mode: Mode) {
     let mut args: Vec<OsString> = vec![
         "".into(),
         " ".into(),
@@ -480,20 +451,18 @@ fn arguments_pass_through_unchanged() {
         expected.extend(std::os::unix::ffi::OsStrExt::as_bytes(arg));
         expected.push(0);
     }
-    for mode in MODES {
-        let finished = Pidone::new(mode).kid(Kid::Argv).args(args.clone()).run();
-        assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
-        assert!(
-            finished.stdout == expected,
-            "{mode:?}: {} bytes of arguments instead of {}\n{finished}",
-            finished.stdout.len(),
-            expected.len()
-        );
-    }
+    let finished = Pidone::new(mode).kid(Kid::Argv).args(args.clone()).run();
+    assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+    assert!(
+        finished.stdout == expected,
+        "{mode:?}: {} bytes of arguments instead of {}\n{finished}",
+        finished.stdout.len(),
+        expected.len()
+    );
 }
+test_each_mode!(arguments_pass_through_unchanged);
 
-#[test]
-fn environment_passes_through_unchanged() {
+fn environment_passes_through_unchanged(mode: Mode) {
     let vars: [(&str, OsString); 6] = [
         ("EMPTY", "".into()),
         ("SPACES", " two  words ".into()),
@@ -502,59 +471,55 @@ fn environment_passes_through_unchanged() {
         ("LONG", "y".repeat(100_000).into()),
         ("TINI_SUBREAPER_NOT", "1".into()),
     ];
-    for mode in MODES {
-        let mut pidone = Pidone::new(mode).env_clear();
-        for (name, value) in &vars {
-            pidone = pidone.env(*name, value);
-        }
-        let finished = pidone.kid(Kid::Env).run();
-        assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
-        let mut entries: Vec<&[u8]> = finished
-            .stdout
-            .strip_suffix(b"\0")
-            .expect("NUL-terminated entries")
-            .split(|&b| b == 0)
-            .collect();
-        entries.sort();
-        let mut expected: Vec<Vec<u8>> = vars
-            .iter()
-            .map(|(name, value)| [name.as_bytes(), b"=", value.as_encoded_bytes()].concat())
-            .chain([format!("PIDONE_TEST_KID={}", Kid::Env.encode()).into_bytes()])
-            .collect();
-        expected.sort();
-        assert!(
-            entries == expected,
-            "{mode:?}: {:?}",
-            entries
-                .iter()
-                .map(|e| String::from_utf8_lossy(&e[..e.len().min(40)]))
-                .collect::<Vec<_>>()
-        );
+    let mut pidone = Pidone::new(mode).env_clear();
+    for (name, value) in &vars {
+        pidone = pidone.env(*name, value);
     }
+    let finished = pidone.kid(Kid::Env).run();
+    assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+    let mut entries: Vec<&[u8]> = finished
+        .stdout
+        .strip_suffix(b"\0")
+        .expect("NUL-terminated entries")
+        .split(|&b| b == 0)
+        .collect();
+    entries.sort();
+    let mut expected: Vec<Vec<u8>> = vars
+        .iter()
+        .map(|(name, value)| [name.as_bytes(), b"=", value.as_encoded_bytes()].concat())
+        .chain([format!("PIDONE_TEST_KID={}", Kid::Env.encode()).into_bytes()])
+        .collect();
+    expected.sort();
+    assert!(
+        entries == expected,
+        "{mode:?}: {:?}",
+        entries
+            .iter()
+            .map(|e| String::from_utf8_lossy(&e[..e.len().min(40)]))
+            .collect::<Vec<_>>()
+    );
 }
+test_each_mode!(environment_passes_through_unchanged);
 
-#[test]
-fn stdin_and_stdout_pass_through_unchanged() {
+fn stdin_and_stdout_pass_through_unchanged(mode: Mode) {
     // A MiB of every byte value, in an order that repeats only slowly.
     let data: Vec<u8> = (0..1u32 << 20)
         .map(|i| (i ^ (i >> 8) ^ (i >> 16)) as u8)
         .collect();
-    for mode in MODES {
-        let finished = Pidone::new(mode)
-            .stdin_bytes(data.clone())
-            .kid(Kid::Cat)
-            .run();
-        assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
-        assert!(
-            finished.stdout == data,
-            "{mode:?}: {} bytes out",
-            finished.stdout.len()
-        );
-    }
+    let finished = Pidone::new(mode)
+        .stdin_bytes(data.clone())
+        .kid(Kid::Cat)
+        .run();
+    assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+    assert!(
+        finished.stdout == data,
+        "{mode:?}: {} bytes out",
+        finished.stdout.len()
+    );
 }
+test_each_mode!(stdin_and_stdout_pass_through_unchanged);
 
-#[test]
-fn bad_command_lines_are_usage_errors() {
+fn bad_command_lines_are_usage_errors(mode: Mode) {
     // Each case, and what its message must name.
     let cases: [(&[&str], &str); 13] = [
         (&["-x", "true"], "'-x'"),
@@ -571,64 +536,59 @@ fn bad_command_lines_are_usage_errors() {
         (&["--"], "no program"),
         (&["-P", "true"], "-P"),
     ];
-    for mode in MODES {
-        for (args, named) in cases {
-            let finished = Pidone::new(mode).args(args).run();
-            let what = format!("{mode:?} {args:?}\n{finished}");
-            assert_eq!(finished.code(), 1, "{what}");
-            assert!(finished.stdout.is_empty(), "{what}");
-            let lines = finished.stderr_lines();
-            assert_eq!(lines.len(), 2, "{what}");
-            assert!(
-                lines[0].starts_with("pidone: ") && lines[0].contains(named),
-                "{what}"
-            );
-            assert!(lines[1].starts_with("usage: pidone"), "{what}");
-        }
+    for (args, named) in cases {
+        let finished = Pidone::new(mode).args(args).run();
+        let what = format!("{mode:?} {args:?}\n{finished}");
+        assert_eq!(finished.code(), 1, "{what}");
+        assert!(finished.stdout.is_empty(), "{what}");
+        let lines = finished.stderr_lines();
+        assert_eq!(lines.len(), 2, "{what}");
+        assert!(
+            lines[0].starts_with("pidone: ") && lines[0].contains(named),
+            "{what}"
+        );
+        assert!(lines[1].starts_with("usage: pidone"), "{what}");
     }
 }
+test_each_mode!(bad_command_lines_are_usage_errors);
 
-#[test]
-fn help_and_version() {
-    for mode in MODES {
-        for help in ["-h", "--help"] {
-            let finished = Pidone::new(mode).arg(help).run();
-            assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
-            assert!(
-                finished.stdout_text().starts_with("usage: pidone"),
-                "{finished}"
-            );
-            assert!(finished.stderr.is_empty(), "{finished}");
-        }
-        let finished = Pidone::new(mode).arg("--version").run();
+fn help_and_version(mode: Mode) {
+    for help in ["-h", "--help"] {
+        let finished = Pidone::new(mode).arg(help).run();
         assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
-        assert_eq!(
-            finished.stdout_text(),
-            concat!("tini version pidone-", env!("CARGO_PKG_VERSION"), "\n")
+        assert!(
+            finished.stdout_text().starts_with("usage: pidone"),
+            "{finished}"
         );
         assert!(finished.stderr.is_empty(), "{finished}");
     }
+    let finished = Pidone::new(mode).arg("--version").run();
+    assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+    assert_eq!(
+        finished.stdout_text(),
+        concat!("tini version pidone-", env!("CARGO_PKG_VERSION"), "\n")
+    );
+    assert!(finished.stderr.is_empty(), "{finished}");
 }
+test_each_mode!(help_and_version);
 
-#[test]
-fn verbosity_from_v_and_tini_verbosity() {
-    for mode in MODES {
-        let quiet = Pidone::new(mode).kid(Kid::Exit(3)).run();
-        assert_eq!(quiet.code(), 3, "{mode:?}\n{quiet}");
-        assert!(quiet.stderr.is_empty(), "{mode:?}\n{quiet}");
-        let v = Pidone::new(mode).args(["-v", "--"]);
-        let env = Pidone::new(mode).env("TINI_VERBOSITY", "2");
-        for pidone in [v, env] {
-            let finished = pidone.kid(Kid::Exit(3)).run();
-            assert_eq!(finished.code(), 3, "{mode:?}\n{finished}");
-            let lines = finished.stderr_lines();
-            assert!(
-                lines.len() == 1 && is_child_status(&lines[0], 3),
-                "{mode:?}\n{finished}"
-            );
-        }
+fn verbosity_from_v_and_tini_verbosity(mode: Mode) {
+    let quiet = Pidone::new(mode).kid(Kid::Exit(3)).run();
+    assert_eq!(quiet.code(), 3, "{mode:?}\n{quiet}");
+    assert!(quiet.stderr.is_empty(), "{mode:?}\n{quiet}");
+    let v = Pidone::new(mode).args(["-v", "--"]);
+    let env = Pidone::new(mode).env("TINI_VERBOSITY", "2");
+    for pidone in [v, env] {
+        let finished = pidone.kid(Kid::Exit(3)).run();
+        assert_eq!(finished.code(), 3, "{mode:?}\n{finished}");
+        let lines = finished.stderr_lines();
+        assert!(
+            lines.len() == 1 && is_child_status(&lines[0], 3),
+            "{mode:?}\n{finished}"
+        );
     }
 }
+test_each_mode!(verbosity_from_v_and_tini_verbosity);
 
 /// QEMU 7 refuses PR_SET_CHILD_SUBREAPER: a seccomp filter does the same.
 #[test]

@@ -719,8 +719,27 @@ pub enum Mode {
     Subreaper,
 }
 
-/// Both modes, for tests that run in each.
-pub const MODES: [Mode; 2] = [Mode::Pid1, Mode::Subreaper];
+/// One test per [`Mode`] of each function `NAME(mode: Mode)` named:
+/// `NAME::pid1` and `NAME::subreaper`, so that a failure in one mode does
+/// not hide the other's result.
+#[allow(unused_macros, reason = "as dead_code: each test file uses a part")]
+macro_rules! test_each_mode {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn pid1() {
+                super::$name($crate::common::Mode::Pid1)
+            }
+
+            #[test]
+            fn subreaper() {
+                super::$name($crate::common::Mode::Subreaper)
+            }
+        }
+    )+};
+}
+#[allow(unused_imports, reason = "as dead_code: each test file uses a part")]
+pub(crate) use test_each_mode;
 
 enum Input {
     Null,

@@ -222,25 +222,21 @@ fn orphan_load(mode: Mode, batches: usize, batch: usize, together: bool) {
 }
 
 /// A continuous storm of short-lived orphans ([`storm_orphans`]).
-#[test]
-fn orphan_storm() {
-    for mode in MODES {
-        orphan_load(
-            mode,
-            storm_orphans() / roles::STORM_BATCH,
-            roles::STORM_BATCH,
-            false,
-        );
-    }
+fn orphan_storm(mode: Mode) {
+    orphan_load(
+        mode,
+        storm_orphans() / roles::STORM_BATCH,
+        roles::STORM_BATCH,
+        false,
+    );
 }
+test_each_mode!(orphan_storm);
 
 /// Ten bursts of 1,000 orphans that exit at the same moment.
-#[test]
-fn orphan_bursts() {
-    for mode in MODES {
-        orphan_load(mode, 10, 1000, true);
-    }
+fn orphan_bursts(mode: Mode) {
+    orphan_load(mode, 10, 1000, true);
 }
+test_each_mode!(orphan_bursts);
 
 /// The signals of the storm: every one pidone can take but TERM, which ends
 /// it. SIGCHLD among them is pidone's own: a reap that may find nothing,
@@ -258,8 +254,7 @@ fn storm_signals() -> Vec<i32> {
 /// kid takes every real-time one (they queue) and at least one of each
 /// standard one sent (those merge while pending), then the last TERM, and
 /// pidone exits with the kid's status.
-#[test]
-fn signal_storm() {
+fn signal_storm(mode: Mode) {
     const SIGNALS: usize = 10_000;
     // At most this many are sent before the kid has taken every real-time
     // one, so that pending ones stay far below RLIMIT_SIGPENDING (which all
@@ -267,86 +262,84 @@ fn signal_storm() {
     const BURST: usize = 500;
     let kinds = storm_signals();
     let realtime = |signal: usize| signal >= 32;
-    for mode in MODES {
-        let start = Instant::now();
-        let pidone = Pidone::new(mode)
-            .args(["-w", "--"])
-            .timeout(Duration::from_secs(120));
-        let mut running = start_collector(pidone, true, 3);
-        let mut sent = [0usize; 65];
-        let mut taken = [0usize; 65];
-        let (mut realtime_sent, mut realtime_taken) = (0, 0);
-        for i in 0..SIGNALS {
-            // Every kind in turn, mixed: 37 is prime, and no number of
-            // kinds here is a multiple of it.
-            let signal = kinds[i * 37 % kinds.len()];
-            running.signal(signal);
-            sent[signal as usize] += 1;
-            realtime_sent += usize::from(realtime(signal as usize));
-            if (i + 1) % BURST == 0 {
-                // Real-time signals queue one by one; of a standard one,
-                // at most one is pending anywhere.
-                while realtime_taken < realtime_sent {
-                    let signal = signal_line(&mut running);
-                    taken[signal] += 1;
-                    realtime_taken += usize::from(realtime(signal));
-                }
+    let start = Instant::now();
+    let pidone = Pidone::new(mode)
+        .args(["-w", "--"])
+        .timeout(Duration::from_secs(120));
+    let mut running = start_collector(pidone, true, 3);
+    let mut sent = [0usize; 65];
+    let mut taken = [0usize; 65];
+    let (mut realtime_sent, mut realtime_taken) = (0, 0);
+    for i in 0..SIGNALS {
+        // Every kind in turn, mixed: 37 is prime, and no number of
+        // kinds here is a multiple of it.
+        let signal = kinds[i * 37 % kinds.len()];
+        running.signal(signal);
+        sent[signal as usize] += 1;
+        realtime_sent += usize::from(realtime(signal as usize));
+        if (i + 1) % BURST == 0 {
+            // Real-time signals queue one by one; of a standard one,
+            // at most one is pending anywhere.
+            while realtime_taken < realtime_sent {
+                let signal = signal_line(&mut running);
+                taken[signal] += 1;
+                realtime_taken += usize::from(realtime(signal));
             }
         }
-        // Standard ones sent last may still be on their way when TERM, a
-        // lower number, overtakes them: each kind was sent many times
-        // before, so at least one was taken.
-        running.signal(SIGTERM);
-        loop {
-            let signal = signal_line(&mut running);
-            taken[signal] += 1;
-            if signal == SIGTERM as usize {
-                break;
-            }
-        }
-        let storm = running.line();
-        let made: usize = storm
-            .strip_prefix("storm ")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("{mode:?}: {storm:?}"));
-        let finished = running.wait();
-        assert_eq!(finished.code(), 3, "{mode:?}\n{finished}");
-        assert!(made > 0, "{mode:?}: no orphans");
-        assert_eq!(
-            reaped_zombies(&finished, ORPHAN_CODE.into()),
-            (made, made),
-            "{mode:?}"
-        );
-        assert_eq!(finished.stderr_lines().len(), made, "{mode:?}\n{finished}");
-        for signal in 1..=64 {
-            let (sent, taken) = (sent[signal], taken[signal]);
-            let expected = if signal == SIGTERM as usize {
-                taken == 1
-            } else if signal == SIGCHLD as usize {
-                taken == 0
-            } else if realtime(signal) {
-                taken == sent
-            } else {
-                (sent == 0 && taken == 0) || (1..=sent).contains(&taken)
-            };
-            assert!(
-                expected,
-                "{mode:?}: signal {signal}: {sent} sent, {taken} taken"
-            );
-        }
-        report(&format!(
-            "{mode:?} ({}): {SIGNALS} signals of {} kinds in {:.1?}, {made} orphans meanwhile",
-            how(),
-            kinds.len(),
-            start.elapsed()
-        ));
     }
+    // Standard ones sent last may still be on their way when TERM, a
+    // lower number, overtakes them: each kind was sent many times
+    // before, so at least one was taken.
+    running.signal(SIGTERM);
+    loop {
+        let signal = signal_line(&mut running);
+        taken[signal] += 1;
+        if signal == SIGTERM as usize {
+            break;
+        }
+    }
+    let storm = running.line();
+    let made: usize = storm
+        .strip_prefix("storm ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{mode:?}: {storm:?}"));
+    let finished = running.wait();
+    assert_eq!(finished.code(), 3, "{mode:?}\n{finished}");
+    assert!(made > 0, "{mode:?}: no orphans");
+    assert_eq!(
+        reaped_zombies(&finished, ORPHAN_CODE.into()),
+        (made, made),
+        "{mode:?}"
+    );
+    assert_eq!(finished.stderr_lines().len(), made, "{mode:?}\n{finished}");
+    for signal in 1..=64 {
+        let (sent, taken) = (sent[signal], taken[signal]);
+        let expected = if signal == SIGTERM as usize {
+            taken == 1
+        } else if signal == SIGCHLD as usize {
+            taken == 0
+        } else if realtime(signal) {
+            taken == sent
+        } else {
+            (sent == 0 && taken == 0) || (1..=sent).contains(&taken)
+        };
+        assert!(
+            expected,
+            "{mode:?}: signal {signal}: {sent} sent, {taken} taken"
+        );
+    }
+    report(&format!(
+        "{mode:?} ({}): {SIGNALS} signals of {} kinds in {:.1?}, {made} orphans meanwhile",
+        how(),
+        kinds.len(),
+        start.elapsed()
+    ));
 }
+test_each_mode!(signal_storm);
 
 /// With RLIMIT_NPROC exhausted, pidone's `fork` fails: it says so and exits
 /// 125 at once.
-#[test]
-fn failed_fork_is_125() {
+fn failed_fork_is_125(mode: Mode) {
     let program = host_tool("true");
     // A user of this test's own, rather than `nobody`: no process outside
     // it can come or go and move the count (two of these tests at once
@@ -361,30 +354,29 @@ fn failed_fork_is_125() {
     for path in [dir.path(), &pidone] {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
-    for mode in MODES {
-        let finished = Pidone::new(mode)
-            .binary(&pidone)
-            .env(
-                HardeningRole::VAR,
-                HardeningRole::NoForks { id, room }.encode(),
-            )
-            .exec_through(target_program(test_binary()))
-            .arg("--")
-            .arg(&program)
-            .timeout(Duration::from_secs(20))
-            .run();
-        assert_eq!(finished.code(), 125, "{mode:?}\n{finished}");
-        assert_eq!(
-            finished.stderr_text(),
-            format!(
-                "pidone: cannot start '{}': fork: Resource temporarily unavailable\n",
-                program.display()
-            ),
-            "{mode:?}"
-        );
-        assert!(finished.stdout.is_empty(), "{mode:?}\n{finished}");
-    }
+    let finished = Pidone::new(mode)
+        .binary(&pidone)
+        .env(
+            HardeningRole::VAR,
+            HardeningRole::NoForks { id, room }.encode(),
+        )
+        .exec_through(target_program(test_binary()))
+        .arg("--")
+        .arg(&program)
+        .timeout(Duration::from_secs(20))
+        .run();
+    assert_eq!(finished.code(), 125, "{mode:?}\n{finished}");
+    assert_eq!(
+        finished.stderr_text(),
+        format!(
+            "pidone: cannot start '{}': fork: Resource temporarily unavailable\n",
+            program.display()
+        ),
+        "{mode:?}"
+    );
+    assert!(finished.stdout.is_empty(), "{mode:?}\n{finished}");
 }
+test_each_mode!(failed_fork_is_125);
 
 /// An ELF executable for the host's machine (which executes it, under QEMU
 /// too) that names `loader` as its interpreter: a header and one
@@ -448,8 +440,7 @@ fn needs_loader(path: &Path) -> bool {
 
 /// The 126 and 127 cases tests/init.rs does not have: each says why, as
 /// `pidone: cannot run 'NAME': REASON`.
-#[test]
-fn more_programs_that_cannot_run() {
+fn more_programs_that_cannot_run(mode: Mode) {
     let dir = TempDir::new();
     let path = |name: &str| dir.path().join(name);
     let no_loader = dir.file("no-loader", &elf_needing("/nonexistent/ld.so"), 0o755);
@@ -502,33 +493,31 @@ fn more_programs_that_cannot_run() {
         (too_long, 126, "File name too long"),
         (under_a_file, 126, "Not a directory"),
     ];
-    for mode in MODES {
-        for (program, code, reason) in &cases {
-            let finished = Pidone::new(mode).arg("--").arg(program).run();
-            let what = format!("{mode:?} {program:?}\n{finished}");
-            assert_eq!(finished.code(), *code, "{what}");
-            // pidone cuts a name past 64 bytes.
-            let name = program.to_string_lossy();
-            let name = match name.get(..64) {
-                Some(head) if name.len() > 64 => format!("{head}..."),
-                _ => name.into_owned(),
-            };
-            assert_eq!(
-                finished.stderr_text(),
-                format!("pidone: cannot run '{name}': {reason}\n"),
-                "{what}"
-            );
-            assert!(finished.stdout.is_empty(), "{what}");
-        }
+    for (program, code, reason) in &cases {
+        let finished = Pidone::new(mode).arg("--").arg(program).run();
+        let what = format!("{mode:?} {program:?}\n{finished}");
+        assert_eq!(finished.code(), *code, "{what}");
+        // pidone cuts a name past 64 bytes.
+        let name = program.to_string_lossy();
+        let name = match name.get(..64) {
+            Some(head) if name.len() > 64 => format!("{head}..."),
+            _ => name.into_owned(),
+        };
+        assert_eq!(
+            finished.stderr_text(),
+            format!("pidone: cannot run '{name}': {reason}\n"),
+            "{what}"
+        );
+        assert!(finished.stdout.is_empty(), "{what}");
     }
 }
+test_each_mode!(more_programs_that_cannot_run);
 
 /// SEGV, BUS, FPE, ILL, ABRT, TSTP, TTIN and TTOU sent to pidone with
 /// `kill`, as PID 1 and not: it neither dies nor stops, forwards each, then
 /// a later signal, and exits with the child's status. Under QEMU, not the
 /// first four, which can kill QEMU itself when they come from `kill`.
-#[test]
-fn fault_and_stop_signals_neither_kill_nor_stop_pidone() {
+fn fault_and_stop_signals_neither_kill_nor_stop_pidone(mode: Mode) {
     let faults: &[i32] = if emulated() {
         &[]
     } else {
@@ -539,57 +528,54 @@ fn fault_and_stop_signals_neither_kill_nor_stop_pidone() {
         .copied()
         .chain([SIGABRT, SIGTSTP, SIGTTIN, SIGTTOU])
         .collect();
-    for mode in MODES {
-        let mut running = start_collector(Pidone::new(mode).arg("--"), false, 6);
-        let pidone = running.pidone_pid();
-        for &signal in signals.iter().chain(&[SIGUSR1]) {
-            running.signal(signal);
-            assert_eq!(signal_line(&mut running), signal as usize, "{mode:?}");
-            let state = process(pidone).map(|p| p.state);
-            assert!(
-                !matches!(state, None | Some('T' | 't' | 'Z' | 'X')),
-                "{mode:?}: pidone's state {state:?} after signal {signal}"
-            );
-        }
-        running.signal(SIGTERM);
-        assert_eq!(signal_line(&mut running), SIGTERM as usize, "{mode:?}");
-        let finished = running.wait();
-        assert_eq!(finished.code(), 6, "{mode:?}\n{finished}");
-        assert!(finished.stderr.is_empty(), "{mode:?}\n{finished}");
+    let mut running = start_collector(Pidone::new(mode).arg("--"), false, 6);
+    let pidone = running.pidone_pid();
+    for &signal in signals.iter().chain(&[SIGUSR1]) {
+        running.signal(signal);
+        assert_eq!(signal_line(&mut running), signal as usize, "{mode:?}");
+        let state = process(pidone).map(|p| p.state);
+        assert!(
+            !matches!(state, None | Some('T' | 't' | 'Z' | 'X')),
+            "{mode:?}: pidone's state {state:?} after signal {signal}"
+        );
     }
+    running.signal(SIGTERM);
+    assert_eq!(signal_line(&mut running), SIGTERM as usize, "{mode:?}");
+    let finished = running.wait();
+    assert_eq!(finished.code(), 6, "{mode:?}\n{finished}");
+    assert!(finished.stderr.is_empty(), "{mode:?}\n{finished}");
 }
+test_each_mode!(fault_and_stop_signals_neither_kill_nor_stop_pidone);
 
 /// The child stopped (SIGSTOP) and continued: pidone waits on, and exits
 /// with its status; or killed while stopped: 128 + 9.
-#[test]
-fn stopped_child_is_still_waited_for() {
-    for mode in MODES {
-        let mut running = start_collector(Pidone::new(mode).arg("--"), false, 7);
-        let kid = only_child(&mut running);
-        send(kid, SIGSTOP);
-        wait_for_state(kid, 'T');
-        // pidone took the stop for no exit: it forwards this to the
-        // stopped kid, which takes it once continued.
-        running.signal(SIGUSR1);
-        wait_until_pending(kid, SIGUSR1);
-        send(kid, SIGCONT);
-        // CONT, blocked, is also left pending; the lower number comes first.
-        assert_eq!(signal_line(&mut running), SIGUSR1 as usize, "{mode:?}");
-        assert_eq!(signal_line(&mut running), SIGCONT as usize, "{mode:?}");
-        running.signal(SIGTERM);
-        assert_eq!(signal_line(&mut running), SIGTERM as usize, "{mode:?}");
-        let finished = running.wait();
-        assert_eq!(finished.code(), 7, "{mode:?}\n{finished}");
+fn stopped_child_is_still_waited_for(mode: Mode) {
+    let mut running = start_collector(Pidone::new(mode).arg("--"), false, 7);
+    let kid = only_child(&mut running);
+    send(kid, SIGSTOP);
+    wait_for_state(kid, 'T');
+    // pidone took the stop for no exit: it forwards this to the
+    // stopped kid, which takes it once continued.
+    running.signal(SIGUSR1);
+    wait_until_pending(kid, SIGUSR1);
+    send(kid, SIGCONT);
+    // CONT, blocked, is also left pending; the lower number comes first.
+    assert_eq!(signal_line(&mut running), SIGUSR1 as usize, "{mode:?}");
+    assert_eq!(signal_line(&mut running), SIGCONT as usize, "{mode:?}");
+    running.signal(SIGTERM);
+    assert_eq!(signal_line(&mut running), SIGTERM as usize, "{mode:?}");
+    let finished = running.wait();
+    assert_eq!(finished.code(), 7, "{mode:?}\n{finished}");
 
-        let mut running = start_collector(Pidone::new(mode).arg("--"), false, 7);
-        let kid = only_child(&mut running);
-        send(kid, SIGSTOP);
-        wait_for_state(kid, 'T');
-        send(kid, SIGKILL);
-        let finished = running.wait();
-        assert_eq!(finished.code(), 128 + SIGKILL, "{mode:?}\n{finished}");
-    }
+    let mut running = start_collector(Pidone::new(mode).arg("--"), false, 7);
+    let kid = only_child(&mut running);
+    send(kid, SIGSTOP);
+    wait_for_state(kid, 'T');
+    send(kid, SIGKILL);
+    let finished = running.wait();
+    assert_eq!(finished.code(), 128 + SIGKILL, "{mode:?}\n{finished}");
 }
+test_each_mode!(stopped_child_is_still_waited_for);
 
 /// Kills pidone and everything below it when dropped armed (a failed test):
 /// once its parent is killed, pidone is no longer below the process the test
@@ -611,43 +597,41 @@ impl Drop for Adopted {
 /// parent-death signal, a real-time one, reaches the kid, and pidone goes on
 /// to exit with the kid's status (which it tells, `-v`: its own goes to
 /// whoever adopted it).
-#[test]
-fn parent_death_signal_under_load() {
+fn parent_death_signal_under_load(mode: Mode) {
     const RTMIN_1: i32 = SIGRTMIN + 1;
-    for mode in MODES {
-        let pidone = Pidone::new(mode)
-            .with_parent_process()
-            .args(["-p", "RTMIN+1", "-v", "-w", "--"]);
-        let mut running = start_collector(pidone, true, 8);
-        // Found while its parent is there to find it by.
-        let mut adopted = Adopted(Some(running.pidone_pid()));
-        running.kill_parent();
-        assert_eq!(signal_line(&mut running), RTMIN_1 as usize, "{mode:?}");
-        running.signal(SIGTERM);
-        assert_eq!(signal_line(&mut running), SIGTERM as usize, "{mode:?}");
-        let storm = running.line();
-        let made: usize = storm
-            .strip_prefix("storm ")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("{mode:?}: {storm:?}"));
-        let finished = running.wait();
-        adopted.0 = None;
-        assert_eq!(
-            reaped_zombies(&finished, ORPHAN_CODE.into()),
-            (made, made),
-            "{mode:?}"
-        );
-        let status: Vec<String> = finished
-            .stderr_lines()
-            .into_iter()
-            .filter(|l| !is_reaped_zombie(l))
-            .collect();
-        assert!(
-            status.len() == 1 && is_child_status(&status[0], 8),
-            "{mode:?}: {status:?}"
-        );
-    }
+    let pidone = Pidone::new(mode)
+        .with_parent_process()
+        .args(["-p", "RTMIN+1", "-v", "-w", "--"]);
+    let mut running = start_collector(pidone, true, 8);
+    // Found while its parent is there to find it by.
+    let mut adopted = Adopted(Some(running.pidone_pid()));
+    running.kill_parent();
+    assert_eq!(signal_line(&mut running), RTMIN_1 as usize, "{mode:?}");
+    running.signal(SIGTERM);
+    assert_eq!(signal_line(&mut running), SIGTERM as usize, "{mode:?}");
+    let storm = running.line();
+    let made: usize = storm
+        .strip_prefix("storm ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{mode:?}: {storm:?}"));
+    let finished = running.wait();
+    adopted.0 = None;
+    assert_eq!(
+        reaped_zombies(&finished, ORPHAN_CODE.into()),
+        (made, made),
+        "{mode:?}"
+    );
+    let status: Vec<String> = finished
+        .stderr_lines()
+        .into_iter()
+        .filter(|l| !is_reaped_zombie(l))
+        .collect();
+    assert!(
+        status.len() == 1 && is_child_status(&status[0], 8),
+        "{mode:?}: {status:?}"
+    );
 }
+test_each_mode!(parent_death_signal_under_load);
 
 /// Every file below `dir`, relative to it.
 fn files_below(dir: &Path) -> Vec<PathBuf> {
