@@ -104,6 +104,15 @@ fn start_collector(pidone: Pidone, storm: bool, code: u8) -> Running {
     running
 }
 
+/// How many orphans the collector's storm maker made, as it says when it
+/// stops (`storm N`).
+fn orphans_of_the_storm(running: &mut Running) -> usize {
+    let line = running.line();
+    line.strip_prefix("storm ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not the storm's end: {line:?}"))
+}
+
 /// The number on a line of the collector's.
 fn signal_line(running: &mut Running) -> usize {
     let line = running.line();
@@ -298,11 +307,7 @@ fn signal_storm(mode: Mode) {
             break;
         }
     }
-    let storm = running.line();
-    let made: usize = storm
-        .strip_prefix("storm ")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{mode:?}: {storm:?}"));
+    let made = orphans_of_the_storm(&mut running);
     let finished = running.wait();
     assert_eq!(finished.code(), 3, "{mode:?}\n{finished}");
     assert!(made > 0, "{mode:?}: no orphans");
@@ -609,11 +614,7 @@ fn parent_death_signal_under_load(mode: Mode) {
     assert_eq!(signal_line(&mut running), RTMIN_1 as usize, "{mode:?}");
     running.signal(SIGTERM);
     assert_eq!(signal_line(&mut running), SIGTERM as usize, "{mode:?}");
-    let storm = running.line();
-    let made: usize = storm
-        .strip_prefix("storm ")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{mode:?}: {storm:?}"));
+    let made = orphans_of_the_storm(&mut running);
     let finished = running.wait();
     adopted.0 = None;
     assert_eq!(
