@@ -5,8 +5,9 @@
 //!   status and output; [`Running`] drives a run that is still going (reads
 //!   its lines, sends it signals), and kills all it started if the test fails.
 //! - [`Kid`]: the program pidone runs in the tests: this very test binary,
-//!   re-executed with a role in `$PIDONE_TEST_KID`, which a function in
-//!   `.init_array` plays before libtest's `main` starts.
+//!   re-executed with a role in `$PIDONE_TEST_KID`. The one function in
+//!   `.init_array` plays it before libtest's `main` starts, as it plays the
+//!   [`Launcher`] and a test binary's roles of its own ([`Role`]).
 //! - Readers of `/proc`, a pseudo-terminal, temporary directories.
 //!
 //! Target binaries (pidone, the kid) are started through
@@ -40,7 +41,8 @@ pub use libc::{
     SIGABRT, SIGBUS, SIGCHLD, SIGCONT, SIGFPE, SIGHUP, SIGILL, SIGINT, SIGKILL, SIGPIPE, SIGQUIT,
     SIGSEGV, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2, SIGWINCH,
 };
-/// `SIGRTMIN` as C programs see it (glibc and musl keep 32 and 33).
+/// `SIGRTMIN` as pidone names it (`RTMIN+N` is 34 + N), as glibc and
+/// `kill -l` do; musl keeps 32 to 34 for itself, and its `SIGRTMIN` is 35.
 pub const SIGRTMIN: i32 = 34;
 
 /// How long a run may take before the test kills it and fails.
@@ -144,14 +146,13 @@ mod sys {
     /// Takes one pending signal of `set`, which should be blocked; `None`
     /// when `timeout` passes first.
     pub fn wait_signal(set: u64, timeout: Option<Duration>) -> Option<c_int> {
-        let timespec = timeout.map(|t| libc::timespec {
-            // The `timespec` of `SYS_rt_sigtimedwait` on every target.
-            tv_sec: t.as_secs() as _,
-            tv_nsec: t.subsec_nanos().into(),
-        });
+        // The kernel's `timespec` for this call: two longs on every target
+        // (32-bit ones have another call for a 64-bit `time_t`).
+        let timespec: Option<[c_long; 2]> =
+            timeout.map(|t| [t.as_secs() as c_long, t.subsec_nanos() as c_long]);
         let timespec = timespec
             .as_ref()
-            .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+            .map_or(std::ptr::null(), |t| t as *const [c_long; 2]);
         loop {
             // SAFETY: 8 bytes at `set`; no siginfo wanted.
             let signal = unsafe {
@@ -678,7 +679,7 @@ pub fn pidone_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_pidone"))
 }
 
-/// This test binary, which is also the kid and the launcher.
+/// This test binary, which also plays every [`Role`].
 pub fn test_binary() -> &'static Path {
     static EXE: OnceLock<PathBuf> = OnceLock::new();
     EXE.get_or_init(|| std::env::current_exe().expect("current_exe"))
@@ -706,6 +707,37 @@ pub fn host_machine() -> &'static str {
             .expect("uname -m");
         String::from_utf8_lossy(&output.stdout).trim().to_owned()
     })
+}
+
+/// The host's numbers that the tests use: under QEMU too, `/proc` shows and
+/// seccomp filters QEMU's own syscalls, and the kernel loads only programs
+/// for the host's machine, so these are the host's, not the target's.
+pub struct HostAbi {
+    pub rt_sigtimedwait: i64,
+    pub prctl: u32,
+    /// `AUDIT_ARCH_*`, as seccomp filters see it.
+    pub audit_arch: u32,
+    /// `EM_*`, an ELF header's `e_machine`.
+    pub elf_machine: u16,
+}
+
+/// The [`HostAbi`] of [`host_machine`].
+pub fn host_abi() -> HostAbi {
+    match host_machine() {
+        "x86_64" => HostAbi {
+            rt_sigtimedwait: 128,
+            prctl: 157,
+            audit_arch: 0xc000_003e,
+            elf_machine: 62,
+        },
+        "aarch64" => HostAbi {
+            rt_sigtimedwait: 137,
+            prctl: 167,
+            audit_arch: 0xc000_00b7,
+            elf_machine: 183,
+        },
+        other => panic!("no numbers for a {other} host"),
+    }
 }
 
 /// Where pidone runs in a test.
@@ -998,11 +1030,11 @@ fn refusing_subreaper_command() -> Vec<OsString> {
     const RET_ALLOW: u32 = 0x7fff_0000;
     const RET_ERRNO: u32 = 0x0005_0000;
     // seccomp_data: nr at 0, arch at 4, args[0] (its low half) at 16.
-    let (audit_arch, nr_prctl): (u32, u32) = match host_machine() {
-        "x86_64" => (0xc000_003e, 157),
-        "aarch64" => (0xc000_00b7, 167),
-        other => panic!("no seccomp filter for a {other} host"),
-    };
+    let HostAbi {
+        audit_arch,
+        prctl: nr_prctl,
+        ..
+    } = host_abi();
     let filter: [(u16, u8, u8, u32); 8] = [
         (LD_W_ABS, 0, 0, 4),
         (JEQ_K, 0, 5, audit_arch),
@@ -1174,11 +1206,7 @@ impl Running {
     /// Waits until pidone sleeps in `rt_sigtimedwait`: past its start-up,
     /// every signal blocked, in its loop.
     pub fn wait_until_idle(&mut self) {
-        let rt_sigtimedwait = match host_machine() {
-            "x86_64" => 128,
-            "aarch64" => 137,
-            other => panic!("no syscall numbers for a {other} host"),
-        };
+        let rt_sigtimedwait = host_abi().rt_sigtimedwait;
         let pid = self.pidone_pid();
         while current_syscall(pid) != Some(rt_sigtimedwait) {
             if Instant::now() >= self.deadline {

@@ -388,11 +388,7 @@ test_each_mode!(failed_fork_is_125);
 /// `PT_INTERP` program header, which is all the kernel reads before it
 /// looks for the loader.
 fn elf_needing(loader: &str) -> Vec<u8> {
-    let machine: u16 = match host_machine() {
-        "x86_64" => 62,
-        "aarch64" => 183,
-        other => panic!("no ELF machine number for {other}"),
-    };
+    let machine = host_abi().elf_machine;
     const HEADERS: u64 = 64 + 56;
     let path_size = loader.len() as u64 + 1;
     let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec();
