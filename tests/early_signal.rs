@@ -488,16 +488,10 @@ fn trial(init: &Init, term: Term, init_cpu: Option<usize>) -> Outcome {
     outcome
 }
 
-/// A line the test prints even when it passes (libtest keeps `println!`'s
-/// to itself then), for README.
-fn report(line: &str) {
-    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
-}
-
 #[test]
 fn early_sigterm_is_lost_less_often_than_by_tini() {
     let pidone = Init::new("pidone", target_program(pidone_binary()));
-    if target_runner().is_some() {
+    if emulated() {
         // Under QEMU, pidone's first instruction runs only after QEMU has
         // loaded it: the window is QEMU's start-up, and comparing it with a
         // native tini's says nothing. Worse, a TERM that reaches QEMU after

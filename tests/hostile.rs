@@ -26,11 +26,7 @@ use std::ffi::{CStr, CString};
 /// a quarter of them, through the same tests. Failures are not saved in
 /// files: nothing is written into the repository.
 fn config(cases: u32) -> ProptestConfig {
-    let cases = if target_runner().is_some() {
-        cases / 4
-    } else {
-        cases
-    };
+    let cases = if emulated() { cases / 4 } else { cases };
     ProptestConfig {
         cases,
         failure_persistence: None,

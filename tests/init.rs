@@ -118,19 +118,12 @@ fn program_is_searched_in_path_like_execvp(mode: Mode) {
 }
 test_each_mode!(program_is_searched_in_path_like_execvp);
 
-/// Every signal pidone can take: all but SIGKILL and SIGSTOP, which nobody
-/// can, and SIGCHLD, which is pidone's own.
-///
-/// Under QEMU, fewer, for QEMU's sake. Its guests have no signals 61 to 64:
-/// it maps guest signal N from 32 up to host signal N + 2 and keeps the
-/// host's last two for itself. And a guest may crash (QEMU dies of
-/// SIGSEGV) when SIGSEGV, SIGBUS, SIGILL or SIGFPE comes from kill() while
-/// it runs guest code: pidone forwarding one, or the kid printing one.
+/// Every signal pidone forwards: all it can take but SIGCHLD, which is its
+/// own.
 fn catchable_signals() -> Vec<i32> {
-    let emulated = target_runner().is_some();
-    (1..=64)
-        .filter(|s| ![SIGKILL, SIGSTOP, SIGCHLD].contains(s))
-        .filter(|s| !(emulated && (*s > 60 || [SIGILL, SIGBUS, SIGFPE, SIGSEGV].contains(s))))
+    signals_to_send()
+        .into_iter()
+        .filter(|&s| s != SIGCHLD)
         .collect()
 }
 

@@ -48,6 +48,29 @@ pub const SIGRTMIN: i32 = 34;
 /// How long a run may take before the test kills it and fails.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Every signal a test can send pidone: all but SIGKILL and SIGSTOP, which
+/// nobody can take.
+///
+/// Under QEMU, fewer, for QEMU's sake. Its guests have no signals 61 to 64:
+/// it maps guest signal N from 32 up to host signal N + 2 and keeps the
+/// host's last two for itself. Nor those of [`kills_qemu`].
+pub fn signals_to_send() -> Vec<i32> {
+    (1..=64)
+        .filter(|&s| s != SIGKILL && s != SIGSTOP)
+        .filter(|&s| !(emulated() && s > 60))
+        .filter(|&s| !kills_qemu(s))
+        .collect()
+}
+
+/// Whether `signal` sent with `kill` may kill QEMU itself (and so its
+/// guest), which the tests then do not send: under QEMU, a guest may crash
+/// (QEMU dies of SIGSEGV) when SIGSEGV, SIGBUS, SIGILL or SIGFPE comes from
+/// `kill()` while it runs guest code: pidone forwarding one, or the kid
+/// printing one.
+pub fn kills_qemu(signal: i32) -> bool {
+    emulated() && [SIGSEGV, SIGBUS, SIGILL, SIGFPE].contains(&signal)
+}
+
 /// The set of one signal, as in the `SigBlk` and `SigIgn` lines of
 /// `/proc/PID/status`: bit `n - 1` for signal `n`.
 pub const fn signal_bit(signal: i32) -> u64 {
@@ -663,6 +686,18 @@ pub fn target_runner() -> Option<PathBuf> {
     std::env::var_os("PIDONE_TARGET_RUNNER")
         .filter(|runner| !runner.is_empty())
         .map(PathBuf::from)
+}
+
+/// Whether the tests run under QEMU.
+pub fn emulated() -> bool {
+    target_runner().is_some()
+}
+
+/// Says `line` on the test's own stderr, even when the test passes: libtest
+/// captures `eprintln!`, not writes to `std::io::stderr`. For numbers that
+/// README quotes.
+pub fn report(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// The command line that runs a target binary: `[runner] binary`.

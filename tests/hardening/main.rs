@@ -18,7 +18,6 @@ use roles::{HardeningRole, ORPHAN_CODE};
 /// This test binary's roles, besides common's.
 type OwnRole = HardeningRole;
 use std::ffi::OsString;
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -26,19 +25,9 @@ use std::time::{Duration, Instant};
 /// An ELF program header's type for the loader's path.
 const PT_INTERP: u32 = 3;
 
-/// Whether the tests run under QEMU.
-fn emulated() -> bool {
-    target_runner().is_some()
-}
-
 /// How the tests run, for their reports.
 fn how() -> &'static str {
     if emulated() { "under QEMU" } else { "native" }
-}
-
-/// Says `line` on the test's own stderr, which libtest does not capture.
-fn report(line: &str) {
-    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// Sends `signal` to `pid`, which must exist.
@@ -171,8 +160,8 @@ fn peak_tolerance_kib() -> u64 {
     if emulated() { 256 } else { 8 }
 }
 
-/// Runs [`HardeningRole::Orphans`]: a warm-up, then `batches` batches of `batch`
-/// orphans while the kid runs. Checks that pidone reaped every one (`-w`),
+/// Runs [`HardeningRole::Orphans`]: a warm-up, then `batches` batches of
+/// `batch` orphans while the kid runs. Checks that pidone reaped every one (`-w`),
 /// that no zombie is left, that its peak memory did not grow, and that it
 /// exits with the kid's status.
 fn orphan_load(mode: Mode, batches: usize, batch: usize, together: bool) {
@@ -249,13 +238,11 @@ test_each_mode!(orphan_bursts);
 
 /// The signals of the storm: every one pidone can take but TERM, which ends
 /// it. SIGCHLD among them is pidone's own: a reap that may find nothing,
-/// and never forwarded. Under QEMU, not 61 to 64, which guests do not have
-/// (QEMU keeps the host's last ones for itself), nor SEGV, BUS, ILL and
-/// FPE: sent with `kill`, they kill QEMU itself now and then.
+/// and never forwarded.
 fn storm_signals() -> Vec<i32> {
-    (1..=64)
-        .filter(|s| ![SIGKILL, SIGSTOP, SIGTERM].contains(s))
-        .filter(|s| !(emulated() && (*s > 60 || [SIGSEGV, SIGBUS, SIGILL, SIGFPE].contains(s))))
+    signals_to_send()
+        .into_iter()
+        .filter(|&s| s != SIGTERM)
         .collect()
 }
 
@@ -519,14 +506,9 @@ test_each_mode!(more_programs_that_cannot_run);
 /// a later signal, and exits with the child's status. Under QEMU, not the
 /// first four, which can kill QEMU itself when they come from `kill`.
 fn fault_and_stop_signals_neither_kill_nor_stop_pidone(mode: Mode) {
-    let faults: &[i32] = if emulated() {
-        &[]
-    } else {
-        &[SIGSEGV, SIGBUS, SIGFPE, SIGILL]
-    };
-    let signals: Vec<i32> = faults
-        .iter()
-        .copied()
+    let signals: Vec<i32> = [SIGSEGV, SIGBUS, SIGFPE, SIGILL]
+        .into_iter()
+        .filter(|&s| !kills_qemu(s))
         .chain([SIGABRT, SIGTSTP, SIGTTIN, SIGTTOU])
         .collect();
     let mut running = start_collector(Pidone::new(mode).arg("--"), false, 6);

@@ -1,7 +1,7 @@
-//! The roles this test binary plays for tests/hardening.rs, besides
-//! `common`'s kid and launcher: a function in `.init_array` plays the one
-//! `$PIDONE_HARDENING_ROLE` names before libtest's `main` starts a thread,
-//! and exits.
+//! The roles this test binary plays for the hardening tests, besides
+//! `common`'s kid and launcher: `common`'s one `.init_array` hook plays the
+//! one `$PIDONE_HARDENING_ROLE` names before libtest's `main` starts a
+//! thread.
 //!
 //! Orphans are made the same way throughout: an intermediate process forks
 //! a batch of children and exits, which hands them to pidone (PID 1, or the
@@ -286,9 +286,9 @@ fn at_end(reader: &PipeReader) -> bool {
     unsafe { libc::poll(&mut fd, 1, 0) > 0 }
 }
 
-/// [`HardeningRole::NoForks`]. The limit is lowered after `setuid`: at `setuid` the
-/// kernel marks a process that is over its limit, and then fails its
-/// `execve` with EAGAIN. How many tasks `id` has system-wide is found by
+/// [`HardeningRole::NoForks`]. The limit is lowered after `setuid`: at
+/// `setuid` the kernel marks a process that is over its limit, and then
+/// fails its `execve` with EAGAIN. How many tasks `id` has system-wide is found by
 /// trying: a `fork` fails while they are, with the new one, over the limit.
 fn no_forks(id: u32, room: u64) -> ! {
     // SAFETY: plain calls.
