@@ -118,19 +118,14 @@ fn program_is_searched_in_path_like_execvp(mode: Mode) {
 }
 test_each_mode!(program_is_searched_in_path_like_execvp);
 
-/// Every signal pidone forwards: all it can take but SIGCHLD, which is its
-/// own.
-fn catchable_signals() -> Vec<i32> {
-    signals_to_send()
-        .into_iter()
-        .filter(|&s| s != SIGCHLD)
-        .collect()
-}
-
 /// TERM, INT, HUP, USR1, USR2, QUIT, WINCH and the real-time signals among
 /// them: each reaches the kid, and pidone lives on.
 fn forwards_every_signal_it_can_catch(mode: Mode) {
-    let signals = catchable_signals();
+    // All it can take but SIGCHLD, which is its own.
+    let signals: Vec<i32> = signals_to_send()
+        .into_iter()
+        .filter(|&s| s != SIGCHLD)
+        .collect();
     let mut running = Pidone::new(mode)
         .args(["-vv", "--"])
         .kid(Kid::Signals(signals.len()))

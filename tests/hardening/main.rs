@@ -236,16 +236,6 @@ fn orphan_bursts(mode: Mode) {
 }
 test_each_mode!(orphan_bursts);
 
-/// The signals of the storm: every one pidone can take but TERM, which ends
-/// it. SIGCHLD among them is pidone's own: a reap that may find nothing,
-/// and never forwarded.
-fn storm_signals() -> Vec<i32> {
-    signals_to_send()
-        .into_iter()
-        .filter(|&s| s != SIGTERM)
-        .collect()
-}
-
 /// 10,000 signals of every kind to pidone while orphans exit: it lives, the
 /// kid takes every real-time one (they queue) and at least one of each
 /// standard one sent (those merge while pending), then the last TERM, and
@@ -256,7 +246,13 @@ fn signal_storm(mode: Mode) {
     // one, so that pending ones stay far below RLIMIT_SIGPENDING (which all
     // of root's processes share). SIGNALS is a multiple of it.
     const BURST: usize = 500;
-    let kinds = storm_signals();
+    // Every one pidone can take but TERM, which ends the storm. SIGCHLD
+    // among them is pidone's own: a reap that may find nothing, and never
+    // forwarded.
+    let kinds: Vec<i32> = signals_to_send()
+        .into_iter()
+        .filter(|&s| s != SIGTERM)
+        .collect();
     let realtime = |signal: usize| signal >= 32;
     let start = Instant::now();
     let pidone = Pidone::new(mode)
