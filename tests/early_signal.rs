@@ -490,7 +490,7 @@ fn trial(init: &Init, term: Term, init_cpu: Option<usize>) -> Outcome {
 
 #[test]
 fn early_sigterm_is_lost_less_often_than_by_tini() {
-    let pidone = Init::new("pidone", target_program(pidone_binary()));
+    let pidone = Init::new("pidone", pidone_program(None));
     if emulated() {
         // Under QEMU, pidone's first instruction runs only after QEMU has
         // loaded it: the window is QEMU's start-up, and comparing it with a

@@ -709,6 +709,12 @@ pub fn target_program(binary: &Path) -> Vec<OsString> {
         .collect()
 }
 
+/// The command line that runs pidone (or a copy of it): `[runner] pidone`.
+/// Every test starts pidone through this.
+pub fn pidone_program(copy: Option<&Path>) -> Vec<OsString> {
+    target_program(copy.unwrap_or(pidone_binary()))
+}
+
 /// The pidone binary under test.
 pub fn pidone_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_pidone"))
@@ -966,14 +972,12 @@ impl Pidone {
             );
         }
         if let Some((blocked, ignored)) = self.signal_state {
-            argv.extend(target_program(test_binary()));
+            argv.extend(Kid::program());
             let launcher = Launcher { blocked, ignored };
             env.push((Launcher::VAR.into(), launcher.encode().into()));
         }
         argv.extend(self.exec_through);
-        argv.extend(target_program(
-            self.binary.as_deref().unwrap_or(pidone_binary()),
-        ));
+        argv.extend(pidone_program(self.binary.as_deref()));
         argv.extend(self.args);
         let layers = usize::from(self.mode == Mode::Pid1 || self.parent_process);
 
