@@ -233,21 +233,18 @@ fn model<'a>(args: &[&'a [u8]], env: &[&[u8]]) -> Result<(Command, Options), Usa
                         break;
                     }
                     b'p' => {
-                        let value = value_of(&mut at, rest, "-p")?;
-                        let signal = Signal::parse(value).map_err(|_| UsageError::BadSignal(value));
-                        options.parent_death = Some(signal?);
+                        options.parent_death = Some(signal(value_of(&mut at, rest, "-p")?)?);
                         break;
                     }
                     b'r' => {
+                        // FROM:TO, split at the first colon; TO 0 drops.
                         let value = value_of(&mut at, rest, "-r")?;
-                        let colon = value.iter().position(|&b| b == b':');
-                        let colon = colon.ok_or(UsageError::BadRewrite(value))?;
-                        let (from, to) = (&value[..colon], &value[colon + 1..]);
-                        let from = Signal::parse(from).map_err(|_| UsageError::BadSignal(from))?;
-                        let to = match to {
-                            b"0" => None,
-                            _ => Some(Signal::parse(to).map_err(|_| UsageError::BadSignal(to))?),
+                        let mut halves = value.splitn(2, |&b| b == b':');
+                        let (Some(from), Some(to)) = (halves.next(), halves.next()) else {
+                            return Err(UsageError::BadRewrite(value));
                         };
+                        let from = signal(from)?;
+                        let to = if to == b"0" { None } else { Some(signal(to)?) };
                         options.rewrites.set(from, to);
                         break;
                     }
@@ -267,6 +264,11 @@ fn model<'a>(args: &[&'a [u8]], env: &[&[u8]]) -> Result<(Command, Options), Usa
         (None, true) => args.len(),
     };
     Ok((Command::Run, options))
+}
+
+/// A signal's name or number, as `-p` and `-r` take it.
+fn signal(text: &[u8]) -> Result<Signal, UsageError<'_>> {
+    Signal::parse(text).map_err(|_| UsageError::BadSignal(text))
 }
 
 /// `--grace`'s value: whole seconds, up to a year.
