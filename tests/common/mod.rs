@@ -589,6 +589,8 @@ pub trait Role: Sized {
     const VAR: &'static str;
     /// The role as words: a name, then its values.
     fn encode(&self) -> String;
+    /// The role back from [`Role::encode`]'s words; fails the process on
+    /// others.
     fn decode(words: &RoleWords) -> Self;
     /// Plays the role: exits, or executes another program.
     fn play(self) -> !;
@@ -624,15 +626,17 @@ impl<'a> RoleWords<'a> {
         self.word(0)
     }
 
+    /// Word `i`, counted from the name.
     pub fn word(&self, i: usize) -> &'a str {
         self.words.get(i).copied().unwrap_or_else(|| self.bad())
     }
 
+    /// Word `i`, parsed.
     pub fn number<N: std::str::FromStr>(&self, i: usize) -> N {
         self.word(i).parse().unwrap_or_else(|_| self.bad())
     }
 
-    /// `true` or `false`.
+    /// Word `i`, `true` or `false`.
     pub fn flag(&self, i: usize) -> bool {
         self.number(i)
     }
@@ -661,9 +665,9 @@ impl OwnRoles for () {
     fn take() {}
 }
 
-/// The roles of a test binary's own: none. A test binary with roles of its
-/// own names them `OwnRole` at its root, which shadows this one (which
-/// `use common::*` brings there).
+/// A test binary's own roles, by default: none. A test binary with roles of
+/// its own names their type `OwnRole` at its root, which shadows this
+/// default that `use common::*` brings there.
 pub type OwnRole = ();
 
 /// Plays the role the environment gives this process, if any, before
