@@ -67,7 +67,7 @@ impl Init {
         let argv = program
             .into_iter()
             .chain(["--".into()])
-            .chain(Kid::program())
+            .chain(test_program())
             .map(|arg| CString::new(arg.into_vec()).expect("no NUL in an argument"))
             .collect();
         Init { name, argv }

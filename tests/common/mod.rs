@@ -283,14 +283,6 @@ pub enum Kid {
     Cat,
 }
 
-impl Kid {
-    /// The command line that runs the kid, or any role of this test
-    /// binary's: `[runner] test-binary`.
-    pub fn program() -> Vec<OsString> {
-        target_program(test_binary())
-    }
-}
-
 impl Role for Kid {
     const VAR: &'static str = "PIDONE_TEST_KID";
 
@@ -719,6 +711,12 @@ pub fn pidone_program(copy: Option<&Path>) -> Vec<OsString> {
     target_program(copy.unwrap_or(pidone_binary()))
 }
 
+/// The command line that runs this test binary, in a [`Role`]:
+/// `[runner] test-binary`.
+pub fn test_program() -> Vec<OsString> {
+    target_program(test_binary())
+}
+
 /// The pidone binary under test.
 pub fn pidone_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_pidone"))
@@ -873,7 +871,7 @@ impl Pidone {
     /// pidone's program is this test binary in `role` (the kid's, or one
     /// of the test binary's own): `[runner] test-binary`.
     pub fn kid<R: Role>(self, role: R) -> Pidone {
-        self.env(R::VAR, role.encode()).args(Kid::program())
+        self.env(R::VAR, role.encode()).args(test_program())
     }
 
     pub fn env(mut self, name: impl Into<OsString>, value: impl Into<OsString>) -> Pidone {
@@ -976,7 +974,7 @@ impl Pidone {
             );
         }
         if let Some((blocked, ignored)) = self.signal_state {
-            argv.extend(Kid::program());
+            argv.extend(test_program());
             let launcher = Launcher { blocked, ignored };
             env.push((Launcher::VAR.into(), launcher.encode().into()));
         }

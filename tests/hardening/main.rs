@@ -348,7 +348,7 @@ fn failed_fork_is_125(mode: Mode) {
             HardeningRole::VAR,
             HardeningRole::NoForks { id, room }.encode(),
         )
-        .exec_through(Kid::program())
+        .exec_through(test_program())
         .arg("--")
         .arg(&program)
         .timeout(Duration::from_secs(20))

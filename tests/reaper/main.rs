@@ -14,7 +14,7 @@ mod wire;
 /// This test binary's roles, besides common's.
 type OwnRole = Scenario;
 
-use common::{Kid, Process, Role, process};
+use common::{Process, Role, process, test_program};
 use pidone::signal::{self, Signal};
 use pidone::{Errno, Error, ExitStatus, Pid, Reaped};
 use scenario::{
@@ -441,7 +441,7 @@ struct Running {
 
 impl Running {
     fn start(scenario: Scenario, stdin: Stdio) -> Running {
-        let program = Kid::program();
+        let program = test_program();
         let mut child = Command::new(&program[0])
             .args(&program[1..])
             .env(Scenario::VAR, scenario.encode())
