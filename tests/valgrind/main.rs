@@ -2,11 +2,11 @@
 //! (`valgrind --leak-check=full --error-exitcode=1 INIT ls`, as PID 1).
 //!
 //! valgrind keeps the program's signal mask itself, and its
-//! `rt_sigprocmask` writes the old mask before it reads the new set: a start-up
-//! that passed one word as both (which the kernel allows, and POSIX's
-//! `restrict` does not) blocked nothing there, so SIGCHLD, at its default
-//! disposition and unblocked, was dropped, and pidone slept for ever after its
-//! child exited. These runs end with the child's status, or fail at their
+//! `rt_sigprocmask` writes the old mask before it reads the new set. An init
+//! whose start-up passes one word as both (which the kernel allows, and
+//! POSIX's `restrict` does not) blocks nothing there: SIGCHLD, at its default
+//! disposition and unblocked, is dropped, and the init sleeps for ever after
+//! its child exits. These runs end with the child's status, or fail at their
 //! deadline.
 //!
 //! They need Debian's `valgrind` on x86_64, natively: under QEMU, valgrind
