@@ -84,22 +84,4 @@ fn forwarded_term(mode: Mode) {
     assert_eq!(finished.stderr_text(), "", "{mode:?}\n{finished}");
 }
 
-#[test]
-fn exit_status_as_pid1() {
-    exit_status(Mode::Pid1);
-}
-
-#[test]
-fn exit_status_as_subreaper() {
-    exit_status(Mode::Subreaper);
-}
-
-#[test]
-fn forwarded_term_as_pid1() {
-    forwarded_term(Mode::Pid1);
-}
-
-#[test]
-fn forwarded_term_as_subreaper() {
-    forwarded_term(Mode::Subreaper);
-}
+test_each_mode!(exit_status, forwarded_term);
