@@ -1,25 +1,63 @@
 //! Program start-up without a libc: the entry point per architecture, the
 //! panic handler, and the memory functions the compiler calls.
+//!
+//! Each architecture's file has one `pidone_start`, the ELF entry point
+//! (build.rs names it), and its very first syscall is
+//! `rt_sigprocmask(SIG_BLOCK, every signal)`: the kernel drops a signal sent
+//! to PID 1 of a namespace while that signal has its default disposition
+//! and is not blocked, so every instruction before this syscall is a window
+//! in which `docker stop` can be lost. The kernel hands back the mask pidone
+//! inherited, which `pidone_start` passes to [`start_rust`] and which the
+//! child gets back. The set and that old mask take a stack word each (two
+//! words each on 32-bit architectures): POSIX makes the two pointers
+//! `restrict`, and valgrind writes the old mask before it reads the set, so
+//! one shared word would block nothing there. The syscall number comes from
+//! linux-raw-sys.
+//!
+//! A new architecture needs one more file here, with its `cfg` below.
 
 #[cfg(target_arch = "aarch64")]
 mod aarch64;
+#[cfg(target_arch = "arm")]
+mod arm;
+#[cfg(target_arch = "riscv64")]
+mod riscv64;
+#[cfg(target_arch = "x86")]
+mod x86;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
 use core::ffi::{c_char, c_int, c_void};
 use pidone::signal::SignalSet;
 
-/// Called by `pidone_start` with every signal blocked: `stack` points at
-/// `argc`, and `inherited_mask` is the signal mask pidone was started with.
+/// Called by `pidone_start` with every signal blocked, by the C ABI of the
+/// architecture: `stack` points at what the kernel put on the stack for a
+/// new program, `argc`, the `argv` pointers, a NULL, the `envp` pointers, a
+/// NULL, and the auxiliary vector; `inherited_mask` is the signal mask
+/// pidone was started with (64 bits on every architecture).
 ///
 /// # Safety
 ///
 /// `stack` is the stack the kernel set up for a new program.
 unsafe extern "C" fn start_rust(stack: *const usize, inherited_mask: u64) -> ! {
+    // The kernel aligns the initial stack to 16 bytes on every
+    // architecture, and each `pidone_start` leaves `stack` where it found
+    // it: a misplaced `stack` shows here first.
+    debug_assert!(!stack.is_null());
+    debug_assert_eq!(stack.addr() % 16, 0);
     // SAFETY: the kernel's layout: argc, argv[argc], NULL, envp..., NULL.
     let (argc, argv) = unsafe { (*stack, stack.add(1).cast::<*const u8>()) };
+    // SAFETY: argv has argc entries and a NULL, as the next line checks.
+    debug_assert!(unsafe { *argv.add(argc) }.is_null());
     // SAFETY: envp starts after argv's terminating NULL.
     let envp = unsafe { argv.add(argc + 1) };
+    // rustix's syscalls on 32-bit x86 go through the vDSO, which rustix
+    // finds in the auxiliary vector after envp (Cargo.toml).
+    #[cfg(target_arch = "x86")]
+    // SAFETY: envp is the kernel's, and no rustix function has run yet.
+    unsafe {
+        rustix::param::init(envp.cast_mut().cast())
+    };
     crate::main(argc, argv, envp, SignalSet::from_bits(inherited_mask))
 }
 

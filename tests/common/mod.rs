@@ -684,9 +684,9 @@ pub fn target_runner() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-/// Whether the tests run under QEMU.
+/// Whether pidone runs under QEMU.
 pub fn emulated() -> bool {
-    target_runner().is_some()
+    pidone_runner().is_some()
 }
 
 /// Says `line` on the test's own stderr, even when the test passes: libtest
@@ -696,30 +696,52 @@ pub fn report(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// The command line that runs a target binary: `[runner] binary`.
-pub fn target_program(binary: &Path) -> Vec<OsString> {
-    target_runner()
+/// The command line that runs `binary` under `runner`: `[runner] binary`.
+fn program(runner: Option<PathBuf>, binary: &Path) -> Vec<OsString> {
+    runner
         .into_iter()
         .map(OsString::from)
         .chain([binary.into()])
         .collect()
 }
 
-/// The command line that runs pidone (or a copy of it): `[runner] pidone`.
-/// Every test starts pidone through this.
+/// `$PIDONE_BIN`, which qemu/test sets for the targets it has no standard
+/// library for: the pidone to test, built for such a target, with
+/// `$PIDONE_BIN_RUNNER` the QEMU that runs it. This test binary is then one
+/// for the host's target, run under `$PIDONE_TARGET_RUNNER` as usual, so
+/// that signal numbers are the emulated ones on both sides.
+fn other_target_pidone() -> Option<&'static Path> {
+    static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
+    BIN.get_or_init(|| std::env::var_os("PIDONE_BIN").map(PathBuf::from))
+        .as_deref()
+}
+
+/// The pidone binary under test: `$PIDONE_BIN`, or the one cargo built.
+pub fn pidone_binary() -> &'static Path {
+    other_target_pidone().unwrap_or(Path::new(env!("CARGO_BIN_EXE_pidone")))
+}
+
+/// The QEMU that runs [`pidone_binary`], or `None` when it runs natively:
+/// `$PIDONE_BIN_RUNNER` with `$PIDONE_BIN`, else [`target_runner`].
+pub fn pidone_runner() -> Option<PathBuf> {
+    match other_target_pidone() {
+        Some(_) => std::env::var_os("PIDONE_BIN_RUNNER")
+            .filter(|runner| !runner.is_empty())
+            .map(PathBuf::from),
+        None => target_runner(),
+    }
+}
+
+/// The command line that runs pidone (or a copy of it):
+/// `[pidone runner] pidone`. Every test starts pidone through this.
 pub fn pidone_program(copy: Option<&Path>) -> Vec<OsString> {
-    target_program(copy.unwrap_or(pidone_binary()))
+    program(pidone_runner(), copy.unwrap_or(pidone_binary()))
 }
 
 /// The command line that runs this test binary, in a [`Role`]:
 /// `[runner] test-binary`.
 pub fn test_program() -> Vec<OsString> {
-    target_program(test_binary())
-}
-
-/// The pidone binary under test.
-pub fn pidone_binary() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_pidone"))
+    program(target_runner(), test_binary())
 }
 
 /// This test binary, which also plays every [`Role`].
