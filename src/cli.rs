@@ -216,7 +216,7 @@ impl<'a> UsageError<'a> {
     pub fn message(&self) -> Message {
         let (template, text) = self.template();
         let mut m = Message::new();
-        m.push(b"pidone: ").fill(template, text, 0).push(b"\n");
+        m.push(b"pidone: ").fill(template, text, [0; 2]).push(b"\n");
         m
     }
 }

@@ -17,7 +17,7 @@ mod start;
 use core::ffi::CStr;
 use core::time::Duration;
 use pidone::cli::{self, Command, Options};
-use pidone::message::{say, write_stderr, write_stdout};
+use pidone::message::{errno_number, say, write_stderr, write_stdout};
 use pidone::signal::{self, Signal, SignalSet};
 use pidone::spawn::{self, Spawn};
 use pidone::{Errno, Pid, WaitOptions, WaitTarget};
@@ -59,7 +59,7 @@ fn main(
         }
         Err(error) => {
             let (template, text) = error.template();
-            say(template, text, 0);
+            say(template, text, [0; 2]);
             write_stderr(cli::USAGE.as_bytes());
             pidone::exit(EXIT_USAGE)
         }
@@ -146,7 +146,7 @@ impl<'a> Init<'a> {
                 say(
                     b"cannot start '\x01': fork: \x02",
                     program.to_bytes(),
-                    errno_number(errno),
+                    [errno_number(errno), 0],
                 );
                 pidone::exit(EXIT_START_FAILED)
             }
@@ -165,7 +165,7 @@ impl<'a> Init<'a> {
                     }
                 }
                 Some(signal) => match child {
-                    Some(child) => self.forward(child, signal),
+                    Some(child) => self.forward(signal, child, self.options.kill_group()),
                     None if matches!(signal, Signal::TERM | Signal::INT) => pidone::exit(0),
                     None => {}
                 },
@@ -203,50 +203,51 @@ impl<'a> Init<'a> {
                 return;
             };
             let pid = pid.as_raw_nonzero().get() as u32;
-            say(template, b"", u64::from(pid) | u64::from(code) << 32);
+            say(template, b"", [pid, u32::from(code)]);
         });
         // An error other than ECHILD: try again at the next SIGCHLD.
         self.children_left = left != Ok(false);
         status
     }
 
-    /// Forwards `signal`, rewritten by `-r`, to the child or (`-g`) its
-    /// process group. Synchronous signals (SEGV, BUS, FPE, ILL, ABRT) reach
-    /// this only when someone sent them with `kill`, since pidone's own faults
-    /// are not blockable: they are forwarded too, and pidone never dies of
-    /// them. TSTP, TTIN and TTOU are blocked, so they never stop pidone.
-    fn forward(&self, child: Pid, signal: Signal) {
+    /// Forwards `signal`, rewritten by `-r`, to `target`, or with `group`
+    /// to its process group (`kill(-1)` for [`Pid::INIT`]). Synchronous
+    /// signals (SEGV, BUS, FPE, ILL, ABRT) reach this only when someone sent
+    /// them with `kill`, since pidone's own faults are not blockable: they
+    /// are forwarded too, and pidone never dies of them. TSTP, TTIN and TTOU
+    /// are blocked, so they never stop pidone.
+    fn forward(&self, signal: Signal, target: Pid, group: bool) {
         let Some(signal) = self.options.rewrites.apply(signal) else {
             return;
         };
         if self.options.verbosity >= 3 {
-            say(b"forwarding signal \x03", b"", signal.as_raw() as u64);
+            say(b"forwarding signal \x03", b"", [signal.as_raw() as u32, 0]);
         }
-        // ESRCH: the child is gone and its SIGCHLD is on its way.
-        let _ = if self.options.kill_group() {
-            signal::send_group(child, signal)
+        // ESRCH: the target is gone and its SIGCHLD is on its way.
+        let _ = if group {
+            signal::send_group(target, signal)
         } else {
-            signal::send(child, signal)
+            signal::send(target, signal)
         };
     }
 
     /// `--grace`: TERM to every process left (all of the namespace as its
     /// PID 1; otherwise the child's process group, never `kill(-1)`), reap
     /// until none is left or the time is over, then KILL what remains and
-    /// give it two more seconds to go.
+    /// give it two more seconds to go. A signal that comes meanwhile (a
+    /// second `docker stop`, a Ctrl-C) is forwarded to the same processes,
+    /// as any signal is while the child runs: the grace time is theirs to
+    /// act on it, and it does not end the grace time.
     fn grace(&mut self, child: Pid, seconds: u32) {
         // As PID 1, every other process of the namespace: `kill(-1)`, which
         // is the group send to pid 1.
         let group = if self.pid1 { Pid::INIT } else { child };
-        let send = |signal| signal::send_group(group, signal);
-        if send(Signal::TERM) == Err(Errno::SRCH) {
+        if signal::send_group(group, Signal::TERM) == Err(Errno::SRCH) {
             return;
         }
         // sysinfo's uptime counts whole seconds; one more makes sure the
         // leftovers get at least the time asked for.
-        let mut deadline = uptime()
-            .saturating_add(u64::from(seconds))
-            .saturating_add(1);
+        let mut deadline = uptime().saturating_add(seconds).saturating_add(1);
         let mut killed = false;
         loop {
             self.reap(None);
@@ -261,11 +262,15 @@ impl<'a> Init<'a> {
                 if killed {
                     return;
                 }
-                let _ = send(Signal::KILL);
+                let _ = signal::send_group(group, Signal::KILL);
                 killed = true;
                 deadline = now + 2;
             }
-            wait(Some(Duration::from_secs(deadline.saturating_sub(now))));
+            match wait(Some(Duration::from_secs(u64::from(deadline - now)))) {
+                // A leftover exited, or the time passed: look again.
+                Some(Signal::CHLD) | None => {}
+                Some(signal) => self.forward(signal, group, true),
+            }
         }
     }
 }
@@ -285,16 +290,17 @@ fn wait(timeout: Option<Duration>) -> Option<Signal> {
 }
 
 /// Seconds since boot (`sysinfo(2)`): a clock without the vDSO, whose
-/// set-up would cost more than the rest of pidone.
-fn uptime() -> u64 {
-    u64::try_from(rustix::system::sysinfo().uptime).unwrap_or(0)
+/// set-up would cost more than the rest of pidone. 32 bits count 136
+/// years, and spare 32-bit targets 64-bit arithmetic.
+fn uptime() -> u32 {
+    u32::try_from(rustix::system::sysinfo().uptime).unwrap_or(0)
 }
 
 /// A warning at verbosity 1 and up: `pidone: warning: WHAT (REASON)`,
 /// from a template with the errno's place.
 fn warn(options: &Options, template: &[u8], errno: Errno) {
     if options.verbosity >= 1 {
-        say(template, b"", errno_number(errno));
+        say(template, b"", [errno_number(errno), 0]);
     }
 }
 
@@ -307,9 +313,4 @@ fn exit_code(word: i32) -> u8 {
         0 => (word >> 8) as u8,
         signal => 128 + signal as u8,
     }
-}
-
-/// `errno` as a number for a [`say`] template.
-fn errno_number(errno: Errno) -> u64 {
-    u64::from(errno.raw_os_error().unsigned_abs())
 }

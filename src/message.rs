@@ -35,7 +35,9 @@ impl Message {
     }
 
     /// Appends `n` in decimal.
-    pub fn push_decimal(&mut self, n: u64) -> &mut Message {
+    /// 32 bits hold every number pidone says (a pid, a status, a signal, an
+    /// errno), and spare 32-bit targets the code of 64-bit division.
+    pub fn push_decimal(&mut self, n: u32) -> &mut Message {
         // Recursion: the digits come out in order, with no buffer.
         if n >= 10 {
             self.push_decimal(n / 10);
@@ -46,32 +48,32 @@ impl Message {
     /// Appends what `strerror` says of `errno` (for the errors pidone meets),
     /// or `error N`.
     pub fn push_errno(&mut self, errno: Errno) -> &mut Message {
-        self.push_errno_number(errno.raw_os_error() as u32)
+        self.push_errno_number(errno_number(errno))
     }
 
     fn push_errno_number(&mut self, number: u32) -> &mut Message {
         match errno_text(number) {
             Some(text) => self.push(text),
-            None => self.push(b"error ").push_decimal(u64::from(number)),
+            None => self.push(b"error ").push_decimal(number),
         }
     }
 
     /// Appends `template` with its placeholders filled in: [`TEXT`] by
     /// `text` (cut as [`Message::push_quoted`] cuts it), [`ERRNO`] by what
-    /// `strerror` says of the next number of `numbers` (low 32 bits first),
-    /// [`NUMBER`] by the next number in decimal. One template and one call
-    /// cost the binary less than a `push` per piece.
-    pub fn fill(&mut self, template: &[u8], text: &[u8], mut numbers: u64) -> &mut Message {
+    /// `strerror` says of the next number of `numbers`, [`NUMBER`] by the
+    /// next number in decimal. One template and one call cost the binary
+    /// less than a `push` per piece.
+    pub fn fill(&mut self, template: &[u8], text: &[u8], numbers: [u32; 2]) -> &mut Message {
+        let [mut next, mut after] = numbers;
         for &byte in template {
-            let next = numbers as u32;
             match byte {
                 TEXT => self.push_quoted(text),
                 ERRNO => self.push_errno_number(next),
-                NUMBER => self.push_decimal(u64::from(next)),
+                NUMBER => self.push_decimal(next),
                 _ => self.push(&[byte]),
             };
             if byte == ERRNO || byte == NUMBER {
-                numbers >>= 32;
+                (next, after) = (after, 0);
             }
         }
         self
@@ -89,6 +91,11 @@ impl Message {
     }
 }
 
+/// `errno`'s number, for an [`ERRNO`] placeholder.
+pub fn errno_number(errno: Errno) -> u32 {
+    errno.raw_os_error().unsigned_abs()
+}
+
 /// In a [`Message::fill`] template: the user's text.
 pub const TEXT: u8 = 1;
 /// In a [`Message::fill`] template: an errno's text.
@@ -98,7 +105,7 @@ pub const NUMBER: u8 = 3;
 
 /// Writes `pidone: `, `template` filled in as [`Message::fill`] does, and a
 /// newline to stderr, in one `write(2)`.
-pub fn say(template: &[u8], text: &[u8], numbers: u64) {
+pub fn say(template: &[u8], text: &[u8], numbers: [u32; 2]) {
     Message::new()
         .push(b"pidone: ")
         .fill(template, text, numbers)
@@ -172,8 +179,8 @@ mod tests {
             .push_quoted(&long)
             .push(b" y")
             .push_decimal(0)
-            .push_decimal(18446744073709551615);
-        assert_eq!(m.as_bytes().len(), 2 + 64 + 3 + 2 + 1 + 20);
+            .push_decimal(4294967295);
+        assert_eq!(m.as_bytes().len(), 2 + 64 + 3 + 2 + 1 + 10);
         let mut full = Message::new();
         full.push(&long).push(b"more");
         assert_eq!(full.as_bytes().len(), 256);

@@ -2,7 +2,7 @@
 //! foreground, the signal state pidone inherited, and `execvp`'s `PATH`
 //! search, without allocating.
 
-use crate::message::say;
+use crate::message::{errno_number, say};
 use crate::signal::{self, Signal, SignalSet};
 use crate::{Errno, Pid, strip_prefix, sys};
 use core::ffi::CStr;
@@ -237,11 +237,7 @@ fn report_exec_failure(program: &CStr, errno: Errno) -> u8 {
         }
         _ => (b"cannot run '\x01': \x02", errno, exit_code_for(errno)),
     };
-    say(
-        template,
-        program.to_bytes(),
-        u64::from(errno.raw_os_error().unsigned_abs()),
-    );
+    say(template, program.to_bytes(), [errno_number(errno), 0]);
     code
 }
 

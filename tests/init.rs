@@ -317,6 +317,44 @@ fn grace_kills_what_ignores_term(mode: Mode) {
 }
 test_each_mode!(grace_kills_what_ignores_term);
 
+/// A signal that comes during the grace time goes to what is left: here
+/// an INT from outside ends a leftover that ignores the TERM pidone sent
+/// it, long before the grace time would have.
+fn grace_forwards_signals_to_what_is_left(mode: Mode) {
+    let mut running = Pidone::new(mode)
+        .args(["--grace", "60", "-v", "-w", "--"])
+        .kid(Kid::Leftover {
+            ignores_term: true,
+            own_group: false,
+            code: 6,
+        })
+        .spawn();
+    assert_eq!(running.line(), "ready");
+    // `-v` tells of the child once it is reaped, and the grace time starts
+    // with TERM right after: once pidone sleeps again, it is in there.
+    let line = running.stderr_line();
+    assert!(
+        line.starts_with("pidone: child ") && line.ends_with(", status 6"),
+        "{mode:?}: {line}"
+    );
+    running.wait_until_idle();
+    let start = Instant::now();
+    running.signal(SIGINT);
+    let finished = running.wait();
+    let elapsed = start.elapsed();
+    assert_eq!(finished.code(), 6, "{mode:?}\n{finished}");
+    assert_eq!(
+        reaped_zombies(&finished, 128 + SIGINT),
+        (1, 1),
+        "{mode:?}\n{finished}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(20),
+        "{mode:?}: {elapsed:?}\n{finished}"
+    );
+}
+test_each_mode!(grace_forwards_signals_to_what_is_left);
+
 /// Runs the kid that leaves `count` orphans, and checks that pidone reaps
 /// them all while the kid runs on, and exits with the kid's status.
 fn check_orphans_reaped(pidone: Pidone, count: usize) {
