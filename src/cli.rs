@@ -55,8 +55,7 @@ pub enum Command {
 /// The options of a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
-    /// The one-letter switches given, a bit each: see [`Options::subreaper`]
-    /// and the methods after it.
+    /// The [`Switch`]es given, a bit each: [`Options::has`] reads them.
     pub switches: u8,
     /// `-e CODE`: child exit codes that count as success.
     pub success_codes: ExitCodes,
@@ -87,30 +86,64 @@ impl Default for Options {
     }
 }
 
-/// The letters of the switches, in the order of their bits in
+/// An option with no value that turns something on: its bit in
 /// [`Options::switches`].
-const SWITCHES: &[u8] = b"sgwP";
-
-impl Options {
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Switch {
     /// `-s`, or `TINI_SUBREAPER` set: become a child subreaper.
-    pub const fn subreaper(&self) -> bool {
-        self.switches & 1 != 0
-    }
-
+    Subreaper = 1 << 0,
     /// `-g`, or `TINI_KILL_PROCESS_GROUP` set: forward signals to the
     /// child's process group.
-    pub const fn kill_group(&self) -> bool {
-        self.switches & 2 != 0
-    }
-
+    KillGroup = 1 << 1,
     /// `-w`: warn for every reaped zombie that is not the main child.
-    pub const fn warn_zombies(&self) -> bool {
-        self.switches & 4 != 0
+    WarnZombies = 1 << 2,
+    /// `-P`: no program; reap until TERM or INT.
+    Pause = 1 << 3,
+}
+
+impl Options {
+    /// Whether `switch` was given.
+    pub const fn has(&self, switch: Switch) -> bool {
+        self.switches & switch as u8 != 0
     }
 
-    /// `-P`: no program; reap until TERM or INT.
-    pub const fn pause(&self) -> bool {
-        self.switches & 8 != 0
+    /// Turns `switch` on.
+    pub const fn set(&mut self, switch: Switch) {
+        self.switches |= switch as u8;
+    }
+}
+
+/// The one-letter switches: a row each.
+const SWITCHES: [(u8, Switch); 4] = [
+    (b's', Switch::Subreaper),
+    (b'g', Switch::KillGroup),
+    (b'w', Switch::WarnZombies),
+    (b'P', Switch::Pause),
+];
+
+/// An option that takes a value: `-e3`, `-e 3`, `--grace=5`, `--grace 5`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Valued {
+    /// `-e CODE`.
+    SuccessCode,
+    /// `-p SIGNAL`.
+    ParentDeath,
+    /// `-r FROM:TO`.
+    Rewrite,
+    /// `--grace SECONDS`.
+    Grace,
+}
+
+impl Valued {
+    /// The option as the user writes it, for [`UsageError::MissingValue`].
+    pub const fn name(self) -> &'static str {
+        match self {
+            Valued::SuccessCode => "-e",
+            Valued::ParentDeath => "-p",
+            Valued::Rewrite => "-r",
+            Valued::Grace => "--grace",
+        }
     }
 }
 
@@ -205,8 +238,12 @@ impl<'a> UsageError<'a> {
             UsageError::BadRewrite(rewrite) => (5, rewrite),
             UsageError::BadGrace(grace) => (6, grace),
             UsageError::NoProgram => (7, b""),
+            // The last: USAGE_ERROR_COUNT - 1.
             UsageError::PauseWithProgram => (8, b""),
         };
+        const _: () = assert!(8 == USAGE_ERROR_COUNT - 1);
+        // In step, as the assertion after USAGE_ERROR_STARTS makes sure:
+        // every line starts after the one before and ends with a newline.
         let start = usize::from(USAGE_ERROR_STARTS[index]);
         let end = usize::from(USAGE_ERROR_STARTS[index + 1]) - 1;
         (USAGE_ERRORS.get(start..end).unwrap_or_default(), text)
@@ -235,10 +272,15 @@ no program to run (or -P to pause)
 -P runs no program, but one was given
 ";
 
+/// How many variants [`UsageError`] has, and so lines [`USAGE_ERRORS`].
+const USAGE_ERROR_COUNT: usize = 9;
+
 /// Where each line of [`USAGE_ERRORS`] starts, and where the last ends
-/// (after its newline), worked out when compiling.
-const USAGE_ERROR_STARTS: [u16; 10] = {
-    let mut starts = [0; 10];
+/// (after its newline), worked out when compiling. A line more than
+/// [`USAGE_ERROR_COUNT`] fails the build here (an index out of bounds), a
+/// line fewer in the assertion below.
+const USAGE_ERROR_STARTS: [u16; USAGE_ERROR_COUNT + 1] = {
+    let mut starts = [0; USAGE_ERROR_COUNT + 1];
     let (mut at, mut line) = (0, 0);
     while at < USAGE_ERRORS.len() {
         at += 1;
@@ -249,9 +291,28 @@ const USAGE_ERROR_STARTS: [u16; 10] = {
     }
     starts
 };
+const _: () = assert!(
+    USAGE_ERROR_STARTS[USAGE_ERROR_COUNT] as usize == USAGE_ERRORS.len(),
+    "USAGE_ERRORS needs one line, ending in a newline, per UsageError variant"
+);
+
+/// What the next argument is to the parser.
+#[derive(Copy, Clone)]
+enum Next {
+    /// An option, or else the program.
+    Option,
+    /// The value of this option.
+    Value(Valued),
+    /// The program, after `--`.
+    Program,
+}
 
 /// Parses the arguments after pidone's own name, and the environment
 /// (`NAME=VALUE` entries) for tini's variables.
+///
+/// A new option is an arm among the letters below (or beside `--grace`)
+/// and, if it takes a value, a [`Valued`] variant, whose arms in
+/// [`Valued::name`] and [`apply`] the compiler then asks for.
 pub fn parse<'a>(
     args: impl IntoIterator<Item = &'a [u8]>,
     env: impl IntoIterator<Item = &'a [u8]>,
@@ -259,30 +320,29 @@ pub fn parse<'a>(
 ) -> Result<Command, UsageError<'a>> {
     for entry in env {
         if strip_prefix(entry, b"TINI_SUBREAPER=", false).is_some() {
-            options.switches |= 1;
+            options.set(Switch::Subreaper);
         } else if strip_prefix(entry, b"TINI_KILL_PROCESS_GROUP=", false).is_some() {
-            options.switches |= 2;
+            options.set(Switch::KillGroup);
         } else if let Some(value) = strip_prefix(entry, b"TINI_VERBOSITY=", false) {
             options.verbosity = leading_number(value);
         }
     }
 
-    // The option whose value the next argument is (`e`, `p`, `r`, or `g`
-    // for `--grace`), or `-` after `--`, or 0.
-    let mut pending = 0;
+    let mut next = Next::Option;
     let mut index = 0;
     let mut program = None;
     for arg in args {
         index += 1;
-        let (option, value) = match (pending, arg) {
-            (b'-', _) => {
+        let (option, value) = match (next, arg) {
+            (Next::Program, _) => {
                 program = Some(index - 1);
                 break;
             }
-            (0, [b'-', b'-', long @ ..]) => {
+            (Next::Value(option), value) => (option, value),
+            (Next::Option, [b'-', b'-', long @ ..]) => {
                 let is = |name| strip_prefix(long, name, false).is_some_and(<[u8]>::is_empty);
                 if long.is_empty() {
-                    pending = b'-';
+                    next = Next::Program;
                     continue;
                 } else if is(b"help") {
                     return Ok(Command::Help);
@@ -291,59 +351,60 @@ pub fn parse<'a>(
                 }
                 match strip_prefix(long, b"grace", false) {
                     Some([]) => {
-                        pending = b'g';
+                        next = Next::Value(Valued::Grace);
                         continue;
                     }
-                    Some([b'=', value @ ..]) => (b'g', value),
+                    Some([b'=', value @ ..]) => (Valued::Grace, value),
                     _ => return Err(UsageError::UnknownOption(arg)),
                 }
             }
             // getopt's clusters: `-sg`, `-e3`, `-vvv`, `-sge 3`.
-            (0, [b'-', cluster @ ..]) if !cluster.is_empty() => {
+            (Next::Option, [b'-', cluster @ ..]) if !cluster.is_empty() => {
                 let mut rest = cluster;
                 while let [flag, tail @ ..] = rest {
-                    match flag {
+                    let valued = match flag {
                         b'h' => return Ok(Command::Help),
-                        b'v' => options.verbosity = options.verbosity.saturating_add(1),
-                        b'e' | b'p' | b'r' => {
-                            pending = *flag;
-                            break;
+                        b'v' => {
+                            options.verbosity = options.verbosity.saturating_add(1);
+                            None
                         }
-                        _ => match SWITCHES.iter().position(|s| s == flag) {
-                            Some(bit) => options.switches |= 1 << bit,
+                        b'e' => Some(Valued::SuccessCode),
+                        b'p' => Some(Valued::ParentDeath),
+                        b'r' => Some(Valued::Rewrite),
+                        _ => match SWITCHES.iter().find(|(letter, _)| letter == flag) {
+                            Some(&(_, switch)) => {
+                                options.set(switch);
+                                None
+                            }
                             None => {
                                 return Err(UsageError::UnknownFlag(core::slice::from_ref(flag)));
                             }
                         },
+                    };
+                    if let Some(option) = valued {
+                        next = Next::Value(option);
+                        break;
                     }
                     rest = tail;
                 }
                 // A value in the same argument: `-e3`.
-                match rest {
-                    [_, value @ ..] if !value.is_empty() => (pending, value),
+                match (next, rest) {
+                    (Next::Value(option), [_, value @ ..]) if !value.is_empty() => (option, value),
                     _ => continue,
                 }
             }
-            (0, _) => {
+            (Next::Option, _) => {
                 program = Some(index - 1);
                 break;
             }
-            (option, value) => (option, value),
         };
-        pending = 0;
-        apply_valued(options, option, value)?;
+        next = Next::Option;
+        apply(options, option, value)?;
     }
-    let name = match pending {
-        0 | b'-' => "",
-        b'e' => "-e",
-        b'p' => "-p",
-        b'r' => "-r",
-        _ => "--grace",
-    };
-    if !name.is_empty() {
-        return Err(UsageError::MissingValue(name));
+    if let Next::Value(option) = next {
+        return Err(UsageError::MissingValue(option.name()));
     }
-    options.program = match (program, options.pause()) {
+    options.program = match (program, options.has(Switch::Pause)) {
         (Some(_), true) => return Err(UsageError::PauseWithProgram),
         (None, false) => return Err(UsageError::NoProgram),
         (Some(at), false) => at,
@@ -352,26 +413,24 @@ pub fn parse<'a>(
     Ok(Command::Run)
 }
 
-/// Applies `-e`, `-p`, `-r` or (`g`) `--grace` with its value.
+/// Applies an option's value.
 #[inline(always)]
-fn apply_valued<'a>(
-    options: &mut Options,
-    option: u8,
-    value: &'a [u8],
-) -> Result<(), UsageError<'a>> {
+fn apply<'a>(options: &mut Options, option: Valued, value: &'a [u8]) -> Result<(), UsageError<'a>> {
     match option {
-        b'e' => {
+        Valued::SuccessCode => {
             let code = parse_decimal(value, 3).and_then(|n| u8::try_from(n).ok());
             options
                 .success_codes
                 .insert(code.ok_or(UsageError::BadExitCode(value))?);
         }
-        b'p' => {
+        Valued::ParentDeath => {
             options.parent_death =
                 Some(Signal::parse(value).map_err(|_| UsageError::BadSignal(value))?)
         }
-        b'g' => options.grace = Some(parse_seconds(value).ok_or(UsageError::BadGrace(value))?),
-        _ => {
+        Valued::Grace => {
+            options.grace = Some(parse_seconds(value).ok_or(UsageError::BadGrace(value))?)
+        }
+        Valued::Rewrite => {
             let colon = value.iter().position(|&b| b == b':');
             let colon = colon.ok_or(UsageError::BadRewrite(value))?;
             let (from, to) = (&value[..colon], &value[colon + 1..]);
@@ -438,7 +497,7 @@ mod tests {
         assert_eq!(options(&["-s", "sh", "-g"]).program, 1);
         assert_eq!(options(&["--", "sh"]).program, 1);
         assert_eq!(options(&["-s", "--", "-g"]).program, 2);
-        assert!(!options(&["-s", "--", "-g"]).kill_group());
+        assert!(!options(&["-s", "--", "-g"]).has(Switch::KillGroup));
     }
 
     #[test]
@@ -453,7 +512,7 @@ mod tests {
             "USR1:USR2",
             "true",
         ]);
-        assert!(o.subreaper() && o.kill_group() && o.warn_zombies());
+        assert!(o.has(Switch::Subreaper) && o.has(Switch::KillGroup) && o.has(Switch::WarnZombies));
         assert_eq!(o.verbosity, 2);
         assert!(
             o.success_codes.contains(3)
@@ -480,7 +539,7 @@ mod tests {
     #[test]
     fn pause_and_grace() {
         let o = options(&["-P"]);
-        assert!(o.pause());
+        assert!(o.has(Switch::Pause));
         assert_eq!(o.program, 1);
         assert_eq!(options(&["--grace", "5", "x"]).grace, Some(5));
         assert_eq!(options(&["--grace=0", "x"]).grace, Some(0));
@@ -545,7 +604,7 @@ mod tests {
         let (Ok(Command::Run), o) = parsed(&["x"], &env) else {
             panic!()
         };
-        assert!(o.subreaper() && o.kill_group());
+        assert!(o.has(Switch::Subreaper) && o.has(Switch::KillGroup));
         assert_eq!(o.verbosity, 3);
         let verbosity = |value: &'static [u8]| match parsed(&["-v", "x"], &[value]) {
             (Ok(Command::Run), o) => o.verbosity,

@@ -16,7 +16,7 @@ mod start;
 
 use core::ffi::CStr;
 use core::time::Duration;
-use pidone::cli::{self, Command, Options};
+use pidone::cli::{self, Command, Options, Switch};
 use pidone::message::{errno_number, say, write_stderr, write_stdout};
 use pidone::signal::{self, Signal, SignalSet};
 use pidone::spawn::{self, Spawn};
@@ -65,7 +65,7 @@ fn main(
         }
     };
     let init = Init::new(&options, inherited_mask);
-    let child = if options.pause() {
+    let child = if options.has(Switch::Pause) {
         None
     } else {
         // SAFETY: `program` indexes an argument, so argv[1 + program] is a
@@ -112,7 +112,7 @@ impl<'a> Init<'a> {
         // Not PID 1: orphans would go to the real PID 1, so ask for them as
         // catatonit does. QEMU 7 refuses the prctl (EINVAL); the program still
         // runs and is still waited for, so say so once and go on.
-        if (options.subreaper() || !pid1)
+        if (options.has(Switch::Subreaper) || !pid1)
             && let Err(errno) = pidone::set_child_subreaper()
         {
             warn(
@@ -165,7 +165,7 @@ impl<'a> Init<'a> {
                     }
                 }
                 Some(signal) => match child {
-                    Some(child) => self.forward(signal, child, self.options.kill_group()),
+                    Some(child) => self.forward(signal, child, self.options.has(Switch::KillGroup)),
                     None if matches!(signal, Signal::TERM | Signal::INT) => pidone::exit(0),
                     None => {}
                 },
@@ -183,8 +183,8 @@ impl<'a> Init<'a> {
     }
 
     /// Reaps what is pending; returns the main child's exit code once it
-    /// has exited or been killed. Orphans' statuses never replace it. `-v
-    /// -v` tells of the child, `-w` of the others: `pidone: WHAT PID, status
+    /// has exited or been killed. Orphans' statuses never replace it. One
+    /// `-v` tells of the child, `-w` of the others: `pidone: WHAT PID, status
     /// CODE`; signal names would cost the binary their formatting code.
     fn reap(&mut self, child: Option<Pid>) -> Option<u8> {
         let mut status = None;
@@ -197,7 +197,7 @@ impl<'a> Init<'a> {
                     return;
                 }
                 b"child \x03, status \x03"
-            } else if options.warn_zombies() {
+            } else if options.has(Switch::WarnZombies) {
                 b"reaped zombie \x03, status \x03"
             } else {
                 return;

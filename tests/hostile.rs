@@ -15,7 +15,7 @@ mod common;
 
 use common::*;
 use pidone::Errno;
-use pidone::cli::{self, Command, Options, UsageError};
+use pidone::cli::{self, Command, Options, Switch, UsageError};
 use pidone::signal::Signal;
 use pidone::spawn::{self, PATH_MAX};
 use proptest::prelude::*;
@@ -178,9 +178,9 @@ fn model<'a>(args: &[&'a [u8]], env: &[&[u8]]) -> Result<(Command, Options), Usa
     let mut options = Options::default();
     for entry in env {
         if entry.starts_with(b"TINI_SUBREAPER=") {
-            options.switches |= 1;
+            options.set(Switch::Subreaper);
         } else if entry.starts_with(b"TINI_KILL_PROCESS_GROUP=") {
-            options.switches |= 2;
+            options.set(Switch::KillGroup);
         } else if let Some(value) = entry.strip_prefix(b"TINI_VERBOSITY=") {
             options.verbosity = leading_number(value);
         }
@@ -220,10 +220,10 @@ fn model<'a>(args: &[&'a [u8]], env: &[&[u8]]) -> Result<(Command, Options), Usa
                 match letter {
                     b'h' => return Ok((Command::Help, options)),
                     b'v' => options.verbosity = options.verbosity.saturating_add(1),
-                    b's' => options.switches |= 1,
-                    b'g' => options.switches |= 2,
-                    b'w' => options.switches |= 4,
-                    b'P' => options.switches |= 8,
+                    b's' => options.set(Switch::Subreaper),
+                    b'g' => options.set(Switch::KillGroup),
+                    b'w' => options.set(Switch::WarnZombies),
+                    b'P' => options.set(Switch::Pause),
                     b'e' => {
                         let value = value_of(&mut at, rest, "-e")?;
                         let code = digits(value, 3).and_then(|n| u8::try_from(n).ok());
@@ -257,7 +257,7 @@ fn model<'a>(args: &[&'a [u8]], env: &[&[u8]]) -> Result<(Command, Options), Usa
         }
         at += 1;
     }
-    options.program = match (program, options.pause()) {
+    options.program = match (program, options.has(Switch::Pause)) {
         (Some(_), true) => return Err(UsageError::PauseWithProgram),
         (None, false) => return Err(UsageError::NoProgram),
         (Some(at), false) => at,
@@ -373,7 +373,7 @@ proptest! {
         let (Ok(Command::Run), options) = parse(&args, &[]) else {
             return Ok(());
         };
-        if options.pause() {
+        if options.has(Switch::Pause) {
             prop_assert_eq!(options.program, args.len());
             return Ok(());
         }
