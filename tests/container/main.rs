@@ -104,7 +104,7 @@ fn require(runner: Runner) {
         ("/usr/sbin/runc", "runc"),
         ("/usr/bin/newuidmap", "uidmap"),
         (TINI, "tini"),
-        (CONTAINERS_CONF, "(written by qemu/install-containers)"),
+        (CONTAINERS_CONF, "qemu/install-containers writes it"),
     ] {
         assert!(
             Path::new(file).exists(),
