@@ -217,35 +217,37 @@ fn inits() -> [Init; 2] {
 }
 
 /// One container configuration: who runs podman, which init, and how.
+/// With no init, the control: what the checks see when nothing reaps or
+/// forwards.
 struct Case<'a> {
     runner: Runner,
-    init: &'a Init,
+    init: Option<&'a Init>,
     way: Way,
 }
 
 impl Case<'_> {
     fn name(&self) -> String {
-        format!(
-            "{} {} {}",
-            self.runner.name(),
-            self.init.name,
-            self.way.name()
-        )
+        match self.init {
+            Some(init) => format!("{} {} {}", self.runner.name(), init.name, self.way.name()),
+            None => format!("{} no init", self.runner.name()),
+        }
     }
 
     /// `podman run OPTIONS... [init options] IMAGE [--] COMMAND...`.
     fn run(&self, options: &[&str], command: &[&str]) -> Command {
         let mut podman = self.runner.podman();
         podman.arg("run").args(options);
-        let binary = self.init.path.display();
-        match self.way {
-            Way::InitPath => podman.arg("--init").arg(format!("--init-path={binary}")),
-            Way::Entrypoint => podman
-                .arg(format!("--volume={binary}:/init:ro"))
-                .arg("--entrypoint=/init"),
-        };
+        if let Some(init) = self.init {
+            let binary = init.path.display();
+            match self.way {
+                Way::InitPath => podman.arg("--init").arg(format!("--init-path={binary}")),
+                Way::Entrypoint => podman
+                    .arg(format!("--volume={binary}:/init:ro"))
+                    .arg("--entrypoint=/init"),
+            };
+        }
         podman.arg(IMAGE);
-        if let Way::Entrypoint = self.way {
+        if let (Some(_), Way::Entrypoint) = (self.init, self.way) {
             podman.arg("--");
         }
         podman.args(command);
@@ -375,57 +377,80 @@ fn stop(case: &Case, options: &[&str], failures: &mut Failures) {
         case.name(),
         took.as_secs_f64()
     ));
-    failures.check(code(&stopped) == 0 && took < STOP_MOST, || {
+    // With no init, `sleep` is PID 1 with no SIGTERM handler: the kernel
+    // drops the signal, and podman kills it at the end of the grace period.
+    let (fast, want) = match case.init {
+        Some(_) => (took < STOP_MOST, "143"),
+        None => (
+            took >= Duration::from_secs(STOP_GRACE_SECONDS.into()),
+            "137",
+        ),
+    };
+    failures.check(code(&stopped) == 0 && fast, || {
         format!(
-            "{} {options:?}: podman stop took {took:?} (most {STOP_MOST:?}), status {}: {}",
+            "{} {options:?}: podman stop took {took:?} (most {STOP_MOST:?} with an init, the {STOP_GRACE_SECONDS} s grace period without), status {}: {}",
             case.name(),
             code(&stopped),
             text(&stopped.stderr)
         )
     });
-    failures.check(exit == "143", || {
+    failures.check(exit == want, || {
         format!(
-            "{} {options:?}: stopped container exited {exit:?}, not 143",
+            "{} {options:?}: stopped container exited {exit:?}, not {want}",
             case.name()
         )
     });
 }
 
-/// A program the main child runs leaves 50 orphans, which exit after 0.1 s;
-/// a second later the main child, still running, counts the zombies.
-/// `orphans` counts the sleeps whose parent was PID 1 as the program ended:
-/// proof that the init, not the shell, had them to reap.
-const ORPHANS_SCRIPT: &str = r#"
-sh -c 'for i in $(seq 50); do sleep 0.1 & done'
-echo "orphans $(cat /proc/[0-9]*/stat 2>/dev/null | grep -c '^[0-9]* (sleep) . 1 ')"
-sleep 1
-echo "zombies $(cat /proc/[0-9]*/stat 2>/dev/null | grep -c '^[0-9]* ([^)]*) Z ')"
-"#;
+/// The main child: a program that leaves 50 orphans, which exit after
+/// 0.1 s, then `sleep`, which reaps nothing. Only PID 1 can reap them.
+const ORPHANS_SCRIPT: &str = r#"sh -c 'for i in $(seq 50); do sleep 0.1 & done'; exec sleep 100"#;
+/// Run in the container by `podman exec`, a second later.
+const COUNT_ZOMBIES: &str = r#"cat /proc/[0-9]*/stat 2>/dev/null | grep -c '^[0-9]* ([^)]*) Z '"#;
+const ORPHANS: usize = 50;
 
+/// Zombies in the container while the main child still runs: 0 with an
+/// init, all 50 orphans without one (the control, which shows they were
+/// there to reap and that the count sees them).
 fn orphans(case: &Case, failures: &mut Failures) {
-    let out = output(case.run(&["--rm"], &["sh", "-c", ORPHANS_SCRIPT]));
-    let stdout = text(&out.stdout);
-    let count = |word: &str| -> Option<usize> {
-        stdout
-            .lines()
-            .find_map(|line| line.strip_prefix(word)?.trim().parse().ok())
+    let name = container_name();
+    let remove = || {
+        let mut kill = case.runner.podman();
+        kill.args(["kill", &name]);
+        output(kill);
+        let mut remove = case.runner.podman();
+        remove.args(["rm", "--force", &name]);
+        output(remove);
     };
-    let (orphans, zombies) = (count("orphans "), count("zombies "));
-    report(&format!(
-        "container: {}: orphans {orphans:?}, zombies {zombies:?}",
-        case.name()
+    let started = output(case.run(
+        &["--detach", &format!("--name={name}")],
+        &["sh", "-c", ORPHANS_SCRIPT],
     ));
-    failures.check(
-        code(&out) == 0 && orphans.is_some_and(|n| n > 0) && zombies == Some(0),
-        || {
+    if code(&started) != 0 {
+        remove();
+        return failures.check(false, || {
             format!(
-                "{}: expected orphans > 0 and 0 zombies, got orphans {orphans:?}, zombies {zombies:?}, exit {}; stdout {stdout:?}, stderr {}",
+                "{}: podman run --detach: {}",
                 case.name(),
-                code(&out),
-                text(&out.stderr)
+                text(&started.stderr)
             )
-        },
-    )
+        });
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let mut count = case.runner.podman();
+    count.args(["exec", &name, "sh", "-c", COUNT_ZOMBIES]);
+    let counted = output(count);
+    remove();
+    let zombies: Option<usize> = text(&counted.stdout).parse().ok();
+    let want = if case.init.is_some() { 0 } else { ORPHANS };
+    report(&format!("container: {}: zombies {zombies:?}", case.name()));
+    failures.check(zombies == Some(want), || {
+        format!(
+            "{}: {zombies:?} zombies, not {want}; podman exec: {}",
+            case.name(),
+            text(&counted.stderr)
+        )
+    })
 }
 
 /// `podman run -it` on a terminal of its own: waits for `ready` in what the
@@ -526,8 +551,16 @@ fn every_check(runner: Runner) {
     let _end_pause = (runner == Runner::Rootless).then_some(EndPauseProcess);
     let inits = inits();
     let mut failures = Failures::default();
+    let control = Case {
+        runner,
+        init: None,
+        way: Way::InitPath,
+    };
+    stop(&control, &[], &mut failures);
+    orphans(&control, &mut failures);
     for init in &inits {
         for way in WAYS {
+            let init = Some(init);
             let case = Case { runner, init, way };
             exit_codes(&case, &[], &mut failures);
             stop(&case, &[], &mut failures);
