@@ -1016,20 +1016,7 @@ impl Pidone {
             Input::Null => Stdio::null(),
             Input::Bytes(_) | Input::Pipe => Stdio::piped(),
         });
-        let pty = self.tty.then(|| {
-            let (master, slave) = open_pty();
-            command.stdin(slave);
-            // SAFETY: setsid and ioctl are async-signal-safe.
-            unsafe {
-                command.pre_exec(|| {
-                    if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0 as c_ulong) < 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                })
-            };
-            master
-        });
+        let pty = self.tty.then(|| stdin_on_new_terminal(&mut command));
         // Long arguments cut, so that a failure's message stays readable.
         let description = argv
             .iter()
@@ -1583,6 +1570,24 @@ pub fn open_pty() -> (OwnedFd, OwnedFd) {
         unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) };
     }
     (master, slave)
+}
+
+/// Gives `command` a new pseudo-terminal as its stdin and as its
+/// controlling terminal, in a session of its own; returns the master, which
+/// types to it.
+pub fn stdin_on_new_terminal(command: &mut Command) -> OwnedFd {
+    let (master, slave) = open_pty();
+    command.stdin(slave);
+    // SAFETY: setsid and ioctl are async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0 as c_ulong) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    };
+    master
 }
 
 /// A directory of the test's own, removed when dropped.

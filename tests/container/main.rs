@@ -1,0 +1,586 @@
+//! pidone in real containers: podman with runc, rootful and rootless, as
+//! `--init` (`podman run --init --init-path=PIDONE`, which podman starts as
+//! `/run/podman-init -- CMD`) and as the ENTRYPOINT (the binary bind-mounted
+//! read-only at `/init`), next to Debian's tini-static in the same run.
+//!
+//! `qemu/install-containers` installs podman, runc, uidmap, busybox-static
+//! and tini, writes the containers.conf below, adds the rootless user and
+//! imports the image (a static busybox, no registry). When any of that is
+//! missing, these tests fail and say what and how to install it.
+//!
+//! x86_64 only, and natively: under QEMU the init in the container would be
+//! the host's binary, not the emulated one, so those runs say so and test
+//! nothing here.
+
+#![cfg(target_arch = "x86_64")]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use common::*;
+use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+// What qemu/install-containers sets up: keep the two in step.
+const CONTAINERS_CONF: &str = "/etc/pidone-tests/containers.conf";
+const ROOTLESS_USER: &str = "pidone-rootless-test";
+const IMAGE: &str = "localhost/pidone-test";
+const TINI: &str = "/usr/bin/tini-static";
+const INSTALL: &str = "qemu/install-containers (as root)";
+
+/// A podman run that takes longer than this has hung.
+const DEADLINE: Duration = Duration::from_secs(60);
+/// podman stop's grace period, and the most a stop may take: with an init
+/// that forwards SIGTERM it takes about 0.1 s; without, the full 10 s.
+const STOP_GRACE_SECONDS: u32 = 10;
+const STOP_MOST: Duration = Duration::from_secs(5);
+
+#[derive(Clone, Copy, PartialEq)]
+enum Runner {
+    Rootful,
+    Rootless,
+}
+
+impl Runner {
+    fn name(self) -> &'static str {
+        match self {
+            Runner::Rootful => "rootful",
+            Runner::Rootless => "rootless",
+        }
+    }
+
+    /// `podman`, as root or as the rootless user, with the test
+    /// containers.conf. setpriv rather than runuser or su: those start a new
+    /// session, and the `-it` runs need the terminal as the controlling one.
+    fn podman(self) -> Command {
+        let mut command = match self {
+            Runner::Rootful => Command::new("podman"),
+            Runner::Rootless => {
+                let (uid, gid, home) = rootless_user();
+                let mut command = Command::new("setpriv");
+                command
+                    .arg(format!("--reuid={uid}"))
+                    .arg(format!("--regid={gid}"))
+                    .arg("--init-groups")
+                    .arg("podman")
+                    .env("HOME", home)
+                    .env("XDG_RUNTIME_DIR", format!("/run/user/{uid}"));
+                command
+            }
+        };
+        command.env("CONTAINERS_CONF", CONTAINERS_CONF);
+        command
+    }
+}
+
+/// The rootless user's uid, gid and home, from /etc/passwd.
+fn rootless_user() -> (u32, u32, String) {
+    let passwd = std::fs::read_to_string("/etc/passwd").expect("read /etc/passwd");
+    passwd
+        .lines()
+        .map(|line| line.split(':').collect::<Vec<_>>())
+        .find(|fields| fields[0] == ROOTLESS_USER && fields.len() >= 6)
+        .map(|f| {
+            (
+                f[2].parse().unwrap(),
+                f[3].parse().unwrap(),
+                f[5].to_owned(),
+            )
+        })
+        .unwrap_or_else(|| panic!("user {ROOTLESS_USER} is missing: run {INSTALL}"))
+}
+
+/// Fails, naming what is missing and the command that installs it, unless
+/// podman, runc, tini-static, the containers.conf and `runner`'s image are
+/// all there.
+fn require(runner: Runner) {
+    for (file, package) in [
+        ("/usr/bin/podman", "podman"),
+        ("/usr/sbin/runc", "runc"),
+        ("/usr/bin/newuidmap", "uidmap"),
+        (TINI, "tini"),
+        (CONTAINERS_CONF, "qemu/install-containers writes it"),
+    ] {
+        assert!(
+            Path::new(file).exists(),
+            "{file} is missing ({package}): run {INSTALL}"
+        );
+    }
+    if runner == Runner::Rootless {
+        let (uid, ..) = rootless_user();
+        let dir = format!("/run/user/{uid}");
+        assert!(
+            Path::new(&dir).is_dir(),
+            "{dir}, {ROOTLESS_USER}'s XDG_RUNTIME_DIR, is missing: run {INSTALL}"
+        );
+    }
+    let exists = runner
+        .podman()
+        .args(["image", "exists", IMAGE])
+        .stderr(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run podman: {e}: run {INSTALL}"));
+    assert!(
+        exists.success(),
+        "{} image {IMAGE} is missing: run {INSTALL}",
+        runner.name()
+    );
+}
+
+/// Rootless podman leaves a pause process for the user, which holds its
+/// namespaces: ended, by its pid, when the test ends. Podman 4.3.1 here
+/// runs its own (`podman pause`); others run `catatonit -P`.
+struct EndPauseProcess;
+
+impl Drop for EndPauseProcess {
+    fn drop(&mut self) {
+        let (uid, ..) = rootless_user();
+        // `--rm` cleans up after the container has exited, from the conmon
+        // that outlives it, and that cleanup would start a new pause
+        // process: wait for the user's conmons first.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while user_runs(uid, "conmon") && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let pid_file = format!("/run/user/{uid}/libpod/tmp/pause.pid");
+        let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|pid| pid.trim().parse::<i32>().ok())
+        else {
+            return;
+        };
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if ["podman pause", "catatonit"].contains(&comm.trim()) {
+            // SAFETY: a plain kill of the pause process named by its file.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+    }
+}
+
+/// Whether a process of user `uid` runs the program `comm`.
+fn user_runs(uid: u32, comm: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        entry.metadata().is_ok_and(|m| m.uid() == uid)
+            && std::fs::read_to_string(entry.path().join("comm")).is_ok_and(|c| c.trim() == comm)
+    })
+}
+
+/// How the init gets into the container.
+#[derive(Clone, Copy)]
+enum Way {
+    /// `--init --init-path=BINARY`: podman runs `/run/podman-init -- CMD`.
+    InitPath,
+    /// `-v BINARY:/init:ro --entrypoint /init IMAGE -- CMD`. Not at
+    /// `/sbin/init`: podman takes an entrypoint there for systemd
+    /// (`--systemd=true`, its default) and stops the container with
+    /// SIGRTMIN+3, not SIGTERM: exit 165, not 143.
+    Entrypoint,
+}
+
+const WAYS: [Way; 2] = [Way::InitPath, Way::Entrypoint];
+
+impl Way {
+    fn name(self) -> &'static str {
+        match self {
+            Way::InitPath => "--init-path",
+            Way::Entrypoint => "entrypoint",
+        }
+    }
+}
+
+/// An init to run: pidone or tini-static.
+struct Init {
+    name: &'static str,
+    path: PathBuf,
+}
+
+fn inits() -> [Init; 2] {
+    [
+        Init {
+            name: "pidone",
+            path: pidone_binary().to_owned(),
+        },
+        Init {
+            name: "tini-static",
+            path: TINI.into(),
+        },
+    ]
+}
+
+/// One container configuration: who runs podman, which init, and how.
+/// With no init, the control: what the checks see when nothing reaps or
+/// forwards.
+struct Case<'a> {
+    runner: Runner,
+    init: Option<&'a Init>,
+    way: Way,
+}
+
+impl Case<'_> {
+    fn name(&self) -> String {
+        match self.init {
+            Some(init) => format!("{} {} {}", self.runner.name(), init.name, self.way.name()),
+            None => format!("{} no init", self.runner.name()),
+        }
+    }
+
+    /// `podman run OPTIONS... [init options] IMAGE [--] COMMAND...`.
+    fn run(&self, options: &[&str], command: &[&str]) -> Command {
+        let mut podman = self.runner.podman();
+        podman.arg("run").args(options);
+        if let Some(init) = self.init {
+            let binary = init.path.display();
+            match self.way {
+                Way::InitPath => podman.arg("--init").arg(format!("--init-path={binary}")),
+                Way::Entrypoint => podman
+                    .arg(format!("--volume={binary}:/init:ro"))
+                    .arg("--entrypoint=/init"),
+            };
+        }
+        podman.arg(IMAGE);
+        if let (Some(_), Way::Entrypoint) = (self.init, self.way) {
+            podman.arg("--");
+        }
+        podman.args(command);
+        podman
+    }
+}
+
+/// A name for a container of this test run.
+fn container_name() -> String {
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "pidone-test-{}-{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Runs to the end, or fails at the deadline.
+fn output(mut command: Command) -> Output {
+    let description = format!("{command:?}");
+    command.stdin(Stdio::null());
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {description}: {e}"));
+    let pid = child.id() as i32;
+    let (sender, result) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(child.wait_with_output());
+    });
+    match result.recv_timeout(DEADLINE) {
+        Ok(output) => output.expect("wait"),
+        Err(_) => {
+            // SAFETY: a plain kill of our own child.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("{description} still runs after {DEADLINE:?}");
+        }
+    }
+}
+
+/// The exit code, or -1 for a podman killed by a signal.
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).trim().to_owned()
+}
+
+/// What went wrong, gathered so that one run reports every failed check.
+#[derive(Default)]
+struct Failures(Vec<String>);
+
+impl Failures {
+    fn check(&mut self, ok: bool, what: impl FnOnce() -> String) {
+        if !ok {
+            let what = what();
+            report(&format!("container: FAILED: {what}"));
+            self.0.push(what);
+        }
+    }
+
+    fn assert_none(self) {
+        assert!(
+            self.0.is_empty(),
+            "{} checks failed:\n{}",
+            self.0.len(),
+            self.0.join("\n")
+        );
+    }
+}
+
+fn exit_codes(case: &Case, options: &[&str], failures: &mut Failures) {
+    for (script, want) in [("exit 0", 0), ("exit 3", 3), ("kill -9 $$", 137)] {
+        let out = output(case.run(&[&["--rm"], options].concat(), &["sh", "-c", script]));
+        report(&format!(
+            "container: {} {options:?}: sh -c '{script}': exit {}",
+            case.name(),
+            code(&out)
+        ));
+        failures.check(code(&out) == want, || {
+            format!(
+                "{} {options:?}: sh -c '{script}' exited {}, not {want}; stderr: {}",
+                case.name(),
+                code(&out),
+                text(&out.stderr)
+            )
+        });
+    }
+}
+
+/// `podman stop -t 10` of a container whose main child is `sleep 100`.
+fn stop(case: &Case, options: &[&str], failures: &mut Failures) {
+    let name = container_name();
+    let started = output(case.run(
+        &[&["--detach", &format!("--name={name}")], options].concat(),
+        &["sleep", "100"],
+    ));
+    if code(&started) != 0 {
+        // A container that failed to start is left "Created".
+        let mut remove = case.runner.podman();
+        remove.args(["rm", "--force", &name]);
+        output(remove);
+        failures.check(false, || {
+            format!(
+                "{} {options:?}: podman run --detach: {}",
+                case.name(),
+                text(&started.stderr)
+            )
+        });
+        return;
+    }
+    let mut podman_stop = case.runner.podman();
+    podman_stop.args(["stop", &format!("--time={STOP_GRACE_SECONDS}"), &name]);
+    let start = Instant::now();
+    let stopped = output(podman_stop);
+    let took = start.elapsed();
+    let mut inspect = case.runner.podman();
+    inspect.args(["inspect", "--format={{.State.ExitCode}}", &name]);
+    let exit = text(&output(inspect).stdout);
+    let mut remove = case.runner.podman();
+    remove.args(["rm", "--force", &name]);
+    output(remove);
+    report(&format!(
+        "container: {} {options:?}: podman stop took {:.2} s, exit {exit}",
+        case.name(),
+        took.as_secs_f64()
+    ));
+    // With no init, `sleep` is PID 1 with no SIGTERM handler: the kernel
+    // drops the signal, and podman kills it at the end of the grace period.
+    let (fast, want) = match case.init {
+        Some(_) => (took < STOP_MOST, "143"),
+        None => (
+            took >= Duration::from_secs(STOP_GRACE_SECONDS.into()),
+            "137",
+        ),
+    };
+    failures.check(code(&stopped) == 0 && fast, || {
+        format!(
+            "{} {options:?}: podman stop took {took:?} (most {STOP_MOST:?} with an init, the {STOP_GRACE_SECONDS} s grace period without), status {}: {}",
+            case.name(),
+            code(&stopped),
+            text(&stopped.stderr)
+        )
+    });
+    failures.check(exit == want, || {
+        format!(
+            "{} {options:?}: stopped container exited {exit:?}, not {want}",
+            case.name()
+        )
+    });
+}
+
+/// The main child: a program that leaves 50 orphans, which exit after
+/// 0.1 s, then `sleep`, which reaps nothing. Only PID 1 can reap them.
+const ORPHANS_SCRIPT: &str = r#"sh -c 'for i in $(seq 50); do sleep 0.1 & done'; exec sleep 100"#;
+/// Run in the container by `podman exec`, a second later.
+const COUNT_ZOMBIES: &str = r#"cat /proc/[0-9]*/stat 2>/dev/null | grep -c '^[0-9]* ([^)]*) Z '"#;
+const ORPHANS: usize = 50;
+
+/// Zombies in the container while the main child still runs: 0 with an
+/// init, all 50 orphans without one (the control, which shows they were
+/// there to reap and that the count sees them).
+fn orphans(case: &Case, failures: &mut Failures) {
+    let name = container_name();
+    let remove = || {
+        let mut kill = case.runner.podman();
+        kill.args(["kill", &name]);
+        output(kill);
+        let mut remove = case.runner.podman();
+        remove.args(["rm", "--force", &name]);
+        output(remove);
+    };
+    let started = output(case.run(
+        &["--detach", &format!("--name={name}")],
+        &["sh", "-c", ORPHANS_SCRIPT],
+    ));
+    if code(&started) != 0 {
+        remove();
+        return failures.check(false, || {
+            format!(
+                "{}: podman run --detach: {}",
+                case.name(),
+                text(&started.stderr)
+            )
+        });
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let mut count = case.runner.podman();
+    count.args(["exec", &name, "sh", "-c", COUNT_ZOMBIES]);
+    let counted = output(count);
+    remove();
+    let zombies: Option<usize> = text(&counted.stdout).parse().ok();
+    let want = if case.init.is_some() { 0 } else { ORPHANS };
+    report(&format!("container: {}: zombies {zombies:?}", case.name()));
+    failures.check(zombies == Some(want), || {
+        format!(
+            "{}: {zombies:?} zombies, not {want}; podman exec: {}",
+            case.name(),
+            text(&counted.stderr)
+        )
+    })
+}
+
+/// `podman run -it` on a terminal of its own: waits for `ready` in what the
+/// container shows, types `typed`, and returns the exit code and the output.
+fn on_terminal(case: &Case, command: &[&str], ready: &str, typed: &[u8]) -> (i32, String) {
+    let mut podman = case.run(&["--rm", "--interactive", "--tty"], command);
+    let master: OwnedFd = stdin_on_new_terminal(&mut podman);
+    let mut child = podman
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start podman run -it");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let (sender, chunks) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buffer = [0; 4096];
+        while let Ok(n @ 1..) = stdout.read(&mut buffer) {
+            if sender.send(buffer[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + DEADLINE;
+    let mut seen = Vec::new();
+    let mut typed_yet = false;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match chunks.recv_timeout(left.min(Duration::from_millis(100))) {
+            Ok(chunk) => seen.extend(chunk),
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) if left.is_zero() => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return (-1, format!("deadline; output {:?}", text(&seen)));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if !typed_yet && String::from_utf8_lossy(&seen).contains(ready) {
+            std::fs::File::from(master.try_clone().expect("dup"))
+                .write_all(typed)
+                .expect("type on the terminal");
+            typed_yet = true;
+        }
+    }
+    let status = child.wait().expect("wait");
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr);
+    let shown = format!("output {:?}, stderr {:?}", text(&seen), stderr.trim());
+    (status.code().unwrap_or(-1), shown)
+}
+
+fn terminal(case: &Case, failures: &mut Failures) {
+    // ash's prompt for root ends in "# ".
+    let (exit, shown) = on_terminal(case, &["sh"], "# ", b"exit 5\r");
+    report(&format!(
+        "container: {}: -it sh, typed exit 5: exit {exit}",
+        case.name()
+    ));
+    failures.check(exit == 5, || {
+        format!(
+            "{}: -it sh, typed exit 5: exit {exit}, not 5; {shown}",
+            case.name()
+        )
+    });
+    let script = "echo ready; exec sleep 100";
+    let (exit, shown) = on_terminal(case, &["sh", "-c", script], "ready", b"\x03");
+    report(&format!(
+        "container: {}: -it sleep, Ctrl-C: exit {exit}",
+        case.name()
+    ));
+    failures.check(exit == 130, || {
+        format!(
+            "{}: -it sleep, Ctrl-C: exit {exit}, not 130; {shown}",
+            case.name()
+        )
+    });
+}
+
+/// Default seccomp, no capabilities, no new privileges, a read-only root
+/// and nobody's ids.
+const HARDENED: [&str; 4] = [
+    "--cap-drop=all",
+    "--security-opt=no-new-privileges",
+    "--read-only",
+    "--user=65534:65534",
+];
+
+fn every_check(runner: Runner) {
+    if emulated() {
+        report("container: not run under QEMU: the container would run the host's binary");
+        return;
+    }
+    require(runner);
+    let _end_pause = (runner == Runner::Rootless).then_some(EndPauseProcess);
+    let inits = inits();
+    let mut failures = Failures::default();
+    let control = Case {
+        runner,
+        init: None,
+        way: Way::InitPath,
+    };
+    stop(&control, &[], &mut failures);
+    orphans(&control, &mut failures);
+    for init in &inits {
+        for way in WAYS {
+            let init = Some(init);
+            let case = Case { runner, init, way };
+            exit_codes(&case, &[], &mut failures);
+            stop(&case, &[], &mut failures);
+            orphans(&case, &mut failures);
+            terminal(&case, &mut failures);
+            exit_codes(&case, &HARDENED, &mut failures);
+            stop(&case, &HARDENED, &mut failures);
+        }
+    }
+    failures.assert_none();
+}
+
+// Two tests, which libtest runs in parallel: each runs its cases in turn,
+// since rootless podman's pause process is ended at the end.
+#[test]
+fn rootful() {
+    every_check(Runner::Rootful);
+}
+
+#[test]
+fn rootless() {
+    every_check(Runner::Rootless);
+}
