@@ -75,6 +75,11 @@ fn main(
         let program = unsafe { CStr::from_ptr((*child_argv).cast()) };
         Some(init.spawn(program, child_argv, envp))
     };
+    // The child has its working directory; pidone's own would only pin a
+    // directory, and the mount it is on, for as long as pidone runs
+    // (catatonit #28, #33: busy unmounts under rootless podman). `/` cannot
+    // go away; if even that fails, staying put is all there is to do.
+    let _ = rustix::process::chdir(c"/");
     init.supervise(child)
 }
 

@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use std::ffi::OsString;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const SUBREAPER_WARNING: &str = "pidone: warning: cannot become a child subreaper, so orphans are not reaped (Invalid argument)";
@@ -354,6 +355,26 @@ fn grace_forwards_signals_to_what_is_left(mode: Mode) {
     );
 }
 test_each_mode!(grace_forwards_signals_to_what_is_left);
+
+/// Once the child runs, pidone's working directory is `/`, so that it pins
+/// no directory or mount; the child keeps the one pidone was started in.
+fn working_directory_is_root_once_the_child_runs(mode: Mode) {
+    let mut running = Pidone::new(mode).kid(Kid::Signals(1)).spawn();
+    assert_eq!(running.line(), "ready");
+    let pidone = running.pidone_pid();
+    let cwd = |pid: i32| std::fs::read_link(format!("/proc/{pid}/cwd")).expect("/proc/PID/cwd");
+    assert_eq!(cwd(pidone), Path::new("/"), "{mode:?}: pidone's");
+    let kid = match children(pidone)[..] {
+        [kid] => kid.pid,
+        ref other => panic!("{mode:?}: pidone's children: {other:?}"),
+    };
+    let started_in = std::env::current_dir().expect("current_dir");
+    assert_eq!(cwd(kid), started_in, "{mode:?}: the child's");
+    running.signal(SIGTERM);
+    let finished = running.wait();
+    assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+}
+test_each_mode!(working_directory_is_root_once_the_child_runs);
 
 /// Runs the kid that leaves `count` orphans, and checks that pidone reaps
 /// them all while the kid runs on, and exits with the kid's status.
