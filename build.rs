@@ -1,9 +1,12 @@
 //! Link arguments for the `pidone` binary alone; the library's test binaries
 //! link as ordinary static musl programs.
 
+use std::process::Command;
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/start/link.ld");
+    version_commit();
     let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let target_env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
     if target_os != "linux" || target_env != "musl" {
@@ -26,5 +29,29 @@ fn main() {
         "-znorelro",
     ] {
         println!("cargo:rustc-link-arg-bin=pidone={arg}");
+    }
+}
+
+/// `--version`'s commit part, ` - git.COMMIT`, as `PIDONE_VERSION_COMMIT`:
+/// `docker info` shows COMMIT as its init's version (moby's
+/// `parseInitVersion` splits the line on ` - `), and older moby cuts its own
+/// commit to COMMIT's length, so it is 7 hex digits. Outside a git checkout
+/// (a crate from crates.io) there is no commit, and no part.
+fn version_commit() {
+    let git = |args: &[&str]| {
+        let output = Command::new("git").args(args).output().ok()?;
+        let text = String::from_utf8(output.stdout).ok()?;
+        output.status.success().then(|| text.trim().to_owned())
+    };
+    let commit = git(&["rev-parse", "--short=7", "HEAD"])
+        .filter(|c| c.len() == 7 && c.bytes().all(|b| b.is_ascii_hexdigit()));
+    let part = commit.map_or(String::new(), |commit| format!(" - git.{commit}"));
+    println!("cargo:rustc-env=PIDONE_VERSION_COMMIT={part}");
+    // A new commit moves the branch HEAD names (or HEAD itself, detached).
+    let branch = git(&["symbolic-ref", "-q", "HEAD"]).unwrap_or_else(|| "HEAD".to_owned());
+    for reference in ["HEAD", &branch] {
+        if let Some(path) = git(&["rev-parse", "--git-path", reference]) {
+            println!("cargo:rerun-if-changed={path}");
+        }
     }
 }

@@ -30,8 +30,13 @@ const EXIT_START_FAILED: u8 = 125;
 const EXIT_BUG: u8 = 124;
 
 /// What `--version` prints: Docker's `docker info` reads the version of its
-/// init from `tini version VERSION[ - git.COMMIT]`.
-const VERSION: &str = concat!("tini version pidone-", env!("CARGO_PKG_VERSION"), "\n");
+/// init from `tini version VERSION[ - git.COMMIT]` (build.rs).
+const VERSION: &str = concat!(
+    "tini version pidone-",
+    env!("CARGO_PKG_VERSION"),
+    env!("PIDONE_VERSION_COMMIT"),
+    "\n"
+);
 
 /// The init, from `start_rust` with every signal blocked.
 fn main(

@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use std::ffi::OsString;
 use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SUBREAPER_WARNING: &str = "pidone: warning: cannot become a child subreaper, so orphans are not reaped (Invalid argument)";
@@ -611,11 +612,29 @@ fn help_and_version(mode: Mode) {
     }
     let finished = Pidone::new(mode).arg("--version").run();
     assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
-    assert_eq!(
-        finished.stdout_text(),
-        concat!("tini version pidone-", env!("CARGO_PKG_VERSION"), "\n")
-    );
     assert!(finished.stderr.is_empty(), "{finished}");
+    // As moby's parseInitVersion reads it for `docker info`: the version,
+    // then ` - git.COMMIT`, COMMIT this checkout's (7 hex digits).
+    let line = finished.stdout_text();
+    let (version, commit) = line
+        .trim_end()
+        .split_once(" - ")
+        .unwrap_or_else(|| panic!("{mode:?}: no ' - ' in {line:?}"));
+    assert_eq!(
+        version.strip_prefix("tini version "),
+        Some(concat!("pidone-", env!("CARGO_PKG_VERSION"))),
+        "{mode:?}: {line:?}"
+    );
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=7", "HEAD"])
+        .output()
+        .expect("git rev-parse");
+    let head = String::from_utf8_lossy(&head.stdout);
+    assert_eq!(
+        commit.strip_prefix("git."),
+        Some(head.trim()),
+        "{mode:?}: {line:?}"
+    );
 }
 test_each_mode!(help_and_version);
 
