@@ -312,7 +312,7 @@ enum Next {
 ///
 /// A new option is an arm among the letters below (or beside `--grace`)
 /// and, if it takes a value, a [`Valued`] variant, whose arms in
-/// [`Valued::name`] and [`apply`] the compiler then asks for.
+/// [`Valued::name`] and in `apply` the compiler then asks for.
 pub fn parse<'a>(
     args: impl IntoIterator<Item = &'a [u8]>,
     env: impl IntoIterator<Item = &'a [u8]>,
