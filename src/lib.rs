@@ -65,14 +65,21 @@
 #![no_std]
 #![warn(missing_docs)]
 
+// The `pidone` binary's own parts: its command line, its messages and how
+// it starts its program. They are public only because the binary is a crate
+// of its own; they are not the library's API, are left out of its docs, and
+// are outside its semver promise.
+#[doc(hidden)]
 pub mod cli;
+#[doc(hidden)]
 pub mod message;
 mod reap;
 pub mod signal;
+#[doc(hidden)]
 pub mod spawn;
 mod sys;
 
-pub use reap::{ExitStatus, Reaped, WaitOptions, WaitTarget, drain, wait_nohang};
+pub use reap::{ChildStatus, Reaped, WaitOptions, WaitTarget, drain, wait_nohang};
 pub use rustix::io::Errno;
 pub use rustix::process::Pid;
 
@@ -123,6 +130,24 @@ pub enum Error {
     /// `wait4`.
     Sys(Errno),
 }
+
+// What a std program prints with `{}` or `anyhow`; the `pidone` binary
+// never formats an `Error`, so link-time optimization leaves this out of it.
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::NotPid1 => f.write_str(
+                "this process is neither PID 1 nor a child subreaper, so orphans never reach it",
+            ),
+            Error::Subreaper(errno) => write!(f, "cannot become a child subreaper: {errno}"),
+            Error::Sys(errno) => write!(f, "a syscall of the reaper failed: {errno}"),
+        }
+    }
+}
+
+// No `source`: rustix's `Errno` implements `core::error::Error` only with
+// its `std` feature (or a nightly compiler), so the errno goes in the text.
+impl core::error::Error for Error {}
 
 impl From<Errno> for Error {
     fn from(errno: Errno) -> Error {
@@ -232,12 +257,9 @@ impl Reaper {
     pub fn reap(&mut self, sink: &mut impl Sink) -> Result<usize, Error> {
         let mut count = 0;
         let dropped = &mut self.dropped;
-        self.children_left = drain(self.config.target, self.config.options, |pid, status| {
+        self.children_left = drain(self.config.target, self.config.options, |reaped| {
             count += 1;
-            if !sink.deliver(Reaped {
-                pid,
-                status: ExitStatus::from_raw(status),
-            }) {
+            if !sink.deliver(reaped) {
                 *dropped += 1;
             }
         })?;
@@ -317,8 +339,10 @@ pub(crate) fn strip_prefix<'a>(
 }
 
 /// Ends the process with `code` (`exit_group(2)`), at once: nothing is
-/// flushed or run.
+/// flushed or run. The `pidone` binary's, outside the library's API and its
+/// semver promise (a std program has `std::process::exit`).
 // One call instead of a syscall sequence at each of the init's exits.
+#[doc(hidden)]
 #[inline(never)]
 pub fn exit(code: u8) -> ! {
     sys::exit_group(code)

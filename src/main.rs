@@ -20,7 +20,7 @@ use pidone::cli::{self, Command, Options};
 use pidone::message::{say, write_stderr, write_stdout};
 use pidone::signal::{self, Signal, SignalSet};
 use pidone::spawn::{self, Spawn};
-use pidone::{Errno, Pid, WaitOptions, WaitTarget};
+use pidone::{Errno, Pid, Reaped, WaitOptions, WaitTarget};
 
 /// A usage error: the exit code tini, dumb-init and catatonit all use.
 const EXIT_USAGE: u8 = 1;
@@ -189,22 +189,30 @@ impl<'a> Init<'a> {
     fn reap(&mut self, child: Option<Pid>) -> Option<u8> {
         let mut status = None;
         let options = self.options;
-        let left = pidone::drain(WaitTarget::Any, WaitOptions::NONE, |pid, word| {
-            let code = exit_code(word);
-            let template: &[u8] = if Some(pid) == child {
-                status = Some(code);
-                if options.verbosity < 2 {
+        let left = pidone::drain(
+            WaitTarget::Any,
+            WaitOptions::NONE,
+            |Reaped {
+                 pid,
+                 status: reported,
+             }| {
+                // Only terminated children are reported (no `WaitOptions`).
+                let code = reported.code().unwrap_or(0);
+                let template: &[u8] = if Some(pid) == child {
+                    status = Some(code);
+                    if options.verbosity < 2 {
+                        return;
+                    }
+                    b"child \x03, status \x03"
+                } else if options.warn_zombies() {
+                    b"reaped zombie \x03, status \x03"
+                } else {
                     return;
-                }
-                b"child \x03, status \x03"
-            } else if options.warn_zombies() {
-                b"reaped zombie \x03, status \x03"
-            } else {
-                return;
-            };
-            let pid = pid.as_raw_nonzero().get() as u32;
-            say(template, b"", u64::from(pid) | u64::from(code) << 32);
-        });
+                };
+                let pid = pid.as_raw_nonzero().get() as u32;
+                say(template, b"", u64::from(pid) | u64::from(code) << 32);
+            },
+        );
         // An error other than ECHILD: try again at the next SIGCHLD.
         self.children_left = left != Ok(false);
         status
@@ -295,17 +303,6 @@ fn uptime() -> u64 {
 fn warn(options: &Options, template: &[u8], errno: Errno) {
     if options.verbosity >= 1 {
         say(template, b"", errno_number(errno));
-    }
-}
-
-/// The code a shell gives for a `wait4` status word of a process that
-/// exited or was killed (pidone waits for no other kind): its exit code, or
-/// 128 + the signal that killed it. `pidone::ExitStatus::code` says the
-/// same of a decoded status.
-fn exit_code(word: i32) -> u8 {
-    match word & 0x7f {
-        0 => (word >> 8) as u8,
-        signal => 128 + signal as u8,
     }
 }
 

@@ -207,6 +207,16 @@ pub type SignalName = heapless::Vec<u8, 12>;
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct ParseSignalError;
 
+// For std programs; the `pidone` binary reports its own usage errors, and
+// never links this.
+impl core::fmt::Display for ParseSignalError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("not a signal name or number from 1 to 64")
+    }
+}
+
+impl core::error::Error for ParseSignalError {}
+
 /// A set of signals, as `rt_sigprocmask(2)` and `rt_sigtimedwait(2)` take
 /// them: bit `n - 1` stands for signal `n`.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]

@@ -16,7 +16,7 @@ type OwnRole = Scenario;
 
 use common::{Process, Role, process, test_program};
 use pidone::signal::{self, Signal};
-use pidone::{Errno, Error, ExitStatus, Pid, Reaped};
+use pidone::{ChildStatus, Errno, Error, Pid, Reaped};
 use scenario::{
     IDLE_TIMEOUT, ORPHANS, PRODUCER_CODES, QUEUE_CODES, RT_SIGNAL, RUN_ORPHANS, STATUS_SCRIPTS,
     Scenario,
@@ -45,21 +45,21 @@ fn two_hundred_orphans_are_all_reaped_and_reported() {
     assert_eq!(everyone.len(), 2 * ORPHANS, "pids are not distinct");
 
     let reports = outcome.reaped("reaped");
-    let mut by_pid: HashMap<Pid, Vec<ExitStatus>> = HashMap::new();
+    let mut by_pid: HashMap<Pid, Vec<ChildStatus>> = HashMap::new();
     for reaped in &reports {
         by_pid.entry(reaped.pid).or_default().push(reaped.status);
     }
     for pid in &intermediates {
         assert_eq!(
             by_pid.get(pid),
-            Some(&vec![ExitStatus::Exited(0)]),
+            Some(&vec![ChildStatus::Exited(0)]),
             "{pid:?}"
         );
     }
     for pid in &orphans {
         assert_eq!(
             by_pid.get(pid),
-            Some(&vec![ExitStatus::Exited(7)]),
+            Some(&vec![ChildStatus::Exited(7)]),
             "{pid:?}"
         );
     }
@@ -76,7 +76,7 @@ fn statuses_are_decoded() {
     let reports = outcome.reaped("reaped");
     assert_eq!(reports.len(), children.len());
     let status = |index: usize| {
-        let found: Vec<ExitStatus> = reports
+        let found: Vec<ChildStatus> = reports
             .iter()
             .filter(|r| r.pid == children[index])
             .map(|r| r.status)
@@ -84,19 +84,19 @@ fn statuses_are_decoded() {
         assert_eq!(found.len(), 1, "{}: {found:?}", STATUS_SCRIPTS[index]);
         found[0]
     };
-    let killed = |signal| ExitStatus::Killed {
+    let killed = |signal| ChildStatus::Killed {
         signal,
         core_dumped: false,
     };
-    assert_eq!(status(0), ExitStatus::Exited(0));
-    assert_eq!(status(1), ExitStatus::Exited(3));
-    assert_eq!(status(2), ExitStatus::Exited(255));
+    assert_eq!(status(0), ChildStatus::Exited(0));
+    assert_eq!(status(1), ChildStatus::Exited(3));
+    assert_eq!(status(2), ChildStatus::Exited(255));
     assert_eq!(status(3), killed(Signal::KILL));
     assert_eq!(status(4), killed(Signal::TERM));
     // A `core_pattern` that pipes to a program dumps core whatever
     // RLIMIT_CORE says: only the signal is certain.
     assert!(
-        matches!(status(5), ExitStatus::Killed { signal, .. } if signal == Signal::SEGV),
+        matches!(status(5), ChildStatus::Killed { signal, .. } if signal == Signal::SEGV),
         "{:?}",
         status(5)
     );
@@ -115,9 +115,9 @@ fn stops_and_continues_are_reported_when_asked_for() {
     assert_eq!(
         outcome.reaped("reaped"),
         [
-            reaped(ExitStatus::Stopped(Signal::STOP)),
-            reaped(ExitStatus::Continued),
-            reaped(ExitStatus::Exited(5)),
+            reaped(ChildStatus::Stopped(Signal::STOP)),
+            reaped(ChildStatus::Continued),
+            reaped(ChildStatus::Exited(5)),
         ]
     );
 }
@@ -134,7 +134,7 @@ fn stops_and_continues_are_not_reported_unless_asked_for() {
         outcome.reaped("reaped"),
         [Reaped {
             pid,
-            status: ExitStatus::Exited(5)
+            status: ChildStatus::Exited(5)
         }]
     );
 }
@@ -147,7 +147,7 @@ fn a_reaper_of_one_pid_leaves_other_zombies_alone() {
         outcome.reaped("reaped"),
         [Reaped {
             pid: target,
-            status: ExitStatus::Exited(4)
+            status: ChildStatus::Exited(4)
         }]
     );
     assert_bystanders_left_as_zombies(&outcome);
@@ -158,14 +158,14 @@ fn a_reaper_of_one_group_leaves_other_zombies_alone() {
     let outcome = run(Scenario::Group);
     let leader = outcome.pid("group");
     let member = outcome.pid("member");
-    let reported: HashMap<Pid, ExitStatus> = outcome
+    let reported: HashMap<Pid, ChildStatus> = outcome
         .reaped("reaped")
         .into_iter()
         .map(|r| (r.pid, r.status))
         .collect();
     let expected = HashMap::from([
-        (leader, ExitStatus::Exited(4)),
-        (member, ExitStatus::Exited(5)),
+        (leader, ChildStatus::Exited(4)),
+        (member, ChildStatus::Exited(5)),
     ]);
     assert_eq!(reported, expected);
     assert_eq!(outcome.values("reaped").len(), 2, "reported twice");
@@ -188,7 +188,7 @@ fn assert_bystanders_left_as_zombies(outcome: &Transcript) {
     for (pid, state) in &bystanders {
         assert_eq!(*state, "Z", "{pid:?}");
     }
-    let statuses = [ExitStatus::Exited(1), ExitStatus::Exited(2)];
+    let statuses = [ChildStatus::Exited(1), ChildStatus::Exited(2)];
     let expected: Vec<Reaped> = bystanders
         .iter()
         .zip(statuses)
@@ -228,7 +228,7 @@ fn a_full_queue_counts_what_it_drops() {
         assert_eq!(distinct.len(), capacity, "{label}: {delivered:?}");
         for reaped in &delivered {
             let code = children.get(&reaped.pid).copied();
-            let status = code.map(ExitStatus::Exited);
+            let status = code.map(ChildStatus::Exited);
             assert_eq!(Some(reaped.status), status, "{label}: {reaped:?}");
         }
         assert_eq!(outcome.value(&format!("{label}-left")), echild(), "{label}");
@@ -258,7 +258,7 @@ fn a_drain_says_whether_children_are_left() {
     let reports = outcome.reaped("reaped");
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].pid, child[0]);
-    assert_eq!(reports[0].status, ExitStatus::Exited(4));
+    assert_eq!(reports[0].status, ChildStatus::Exited(4));
     // Once it is reaped, wait4 says ECHILD: none is left.
     assert_eq!(outcome.value("exited"), "false");
     assert_eq!(outcome.value("drain"), "Ok(false) 0");
@@ -353,10 +353,10 @@ fn run_reaps_orphans_into_a_closure() {
     read_reports_of(&mut running, &orphans);
     running.kill();
 
-    let expected: HashMap<Pid, ExitStatus> = intermediates
+    let expected: HashMap<Pid, ChildStatus> = intermediates
         .iter()
-        .map(|&pid| (pid, ExitStatus::Exited(0)))
-        .chain(orphans.iter().map(|&pid| (pid, ExitStatus::Exited(7))))
+        .map(|&pid| (pid, ChildStatus::Exited(0)))
+        .chain(orphans.iter().map(|&pid| (pid, ChildStatus::Exited(7))))
         .collect();
     assert_eq!(reported, expected);
 }
@@ -569,4 +569,21 @@ impl Drop for Running {
             let _ = watchdog.join();
         }
     }
+}
+
+/// The errors read as sentences with `{}`, errno included, and go into a
+/// `Box<dyn std::error::Error>` as `?` and `anyhow` want them.
+#[test]
+fn errors_are_std_errors() {
+    let subreaper: Box<dyn std::error::Error> = Box::new(Error::Subreaper(Errno::INVAL));
+    assert_eq!(
+        subreaper.to_string(),
+        format!("cannot become a child subreaper: {}", Errno::INVAL)
+    );
+    assert!(Error::NotPid1.to_string().contains("child subreaper"));
+    let boxed: Box<dyn std::error::Error> = Box::new(Signal::parse(b"TREM").unwrap_err());
+    assert_eq!(
+        boxed.to_string(),
+        "not a signal name or number from 1 to 64"
+    );
 }

@@ -196,7 +196,7 @@ fn children_left() {
     print_reports("reaped", &reports);
     println!("exited {}", reaper.children_left());
     let mut calls = 0;
-    let drained = pidone::drain(WaitTarget::Any, WaitOptions::NONE, |_, _| calls += 1);
+    let drained = pidone::drain(WaitTarget::Any, WaitOptions::NONE, |_| calls += 1);
     println!("drain {drained:?} {calls}");
 }
 
