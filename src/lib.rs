@@ -64,6 +64,7 @@
 //! ```
 #![no_std]
 #![warn(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 // The `pidone` binary's own parts: its command line, its messages and how
 // it starts its program. They are public only because the binary is a crate
@@ -313,7 +314,7 @@ pub fn set_child_subreaper() -> Result<(), Errno> {
 /// `prctl(PR_SET_PDEATHSIG)`: asks for `signal` when the parent (the thread
 /// that forked this process) dies; `None` clears it.
 pub fn set_parent_death_signal(signal: Option<Signal>) -> Result<(), Errno> {
-    rustix::process::set_parent_process_death_signal(signal.map(Signal::to_rustix))
+    rustix::process::set_parent_process_death_signal(signal.map(Signal::to_rustix).transpose()?)
 }
 
 /// `text` without `prefix`, if it starts with it; with `ignore_case`, in

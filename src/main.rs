@@ -11,6 +11,7 @@
 #![cfg(not(test))]
 #![no_std]
 #![no_main]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod start;
 
@@ -18,7 +19,7 @@ use core::ffi::CStr;
 use core::time::Duration;
 use pidone::cli::{self, Command, Options};
 use pidone::message::{say, write_stderr, write_stdout};
-use pidone::signal::{self, Signal, SignalSet};
+use pidone::signal::{self, Signal, SignalSet, Target};
 use pidone::spawn::{self, Spawn};
 use pidone::{Errno, Pid, Reaped, WaitOptions, WaitTarget};
 
@@ -230,12 +231,15 @@ impl<'a> Init<'a> {
         if self.options.verbosity >= 3 {
             say(b"forwarding signal \x03", b"", signal.as_raw() as u64);
         }
-        // ESRCH: the child is gone and its SIGCHLD is on its way.
-        let _ = if self.options.kill_group() {
-            signal::send_group(child, signal)
+        let to = if self.options.kill_group() {
+            Target::Group(child)
         } else {
-            signal::send(child, signal)
+            Target::Process(child)
         };
+        // ESRCH: the child is gone and its SIGCHLD is on its way.
+        // SAFETY: pidone links no libc; signals 32 and 33 are forwarded like
+        // any other.
+        let _ = unsafe { signal::send_unchecked(to, signal) };
     }
 
     /// `--grace`: TERM to every process left (all of the namespace as its
@@ -246,7 +250,8 @@ impl<'a> Init<'a> {
         // As PID 1, every other process of the namespace: `kill(-1)`, which
         // is the group send to pid 1.
         let group = if self.pid1 { Pid::INIT } else { child };
-        let send = |signal| signal::send_group(group, signal);
+        // SAFETY: TERM and KILL are not signals a libc reserves.
+        let send = |signal| unsafe { signal::send_unchecked(Target::Group(group), signal) };
         if send(Signal::TERM) == Err(Errno::SRCH) {
             return;
         }
@@ -282,7 +287,8 @@ impl<'a> Init<'a> {
 /// `None`. Every signal is blocked: `pidone_start` blocked them in its
 /// first instruction.
 fn wait(timeout: Option<Duration>) -> Option<Signal> {
-    match signal::wait(SignalSet::ALL, timeout) {
+    // SAFETY: pidone links no libc, so it may wait for signals 32 and 33 too.
+    match unsafe { signal::wait_unchecked(SignalSet::ALL, timeout) } {
         Ok(signal) => Some(signal),
         // The timeout passed, or a stop and continue interrupted the sleep.
         Err(Errno::AGAIN | Errno::INTR) => None,

@@ -209,7 +209,7 @@ mod sys {
 /// The raw signal calls, for the roles of a test file's own (musl's
 /// wrappers would filter signals 32 to 34 out of their sets).
 #[allow(unused_imports, reason = "as dead_code: each test file uses a part")]
-pub use sys::{ALL_SIGNALS, set_signal_mask, wait_signal};
+pub use sys::{ALL_SIGNALS, set_signal_mask, signal_mask, wait_signal};
 
 /// Sets RLIMIT_CORE to 0, so that a process killed by a signal writes no
 /// core file, which would litter the directory (QEMU writes one of the

@@ -15,7 +15,7 @@ mod wire;
 type OwnRole = Scenario;
 
 use common::{Process, Role, process, test_program};
-use pidone::signal::{self, Signal};
+use pidone::signal::{self, Signal, SignalSet};
 use pidone::{ChildStatus, Errno, Error, Pid, Reaped};
 use scenario::{
     IDLE_TIMEOUT, ORPHANS, PRODUCER_CODES, QUEUE_CODES, RT_SIGNAL, RUN_ORPHANS, STATUS_SCRIPTS,
@@ -586,4 +586,55 @@ fn errors_are_std_errors() {
         boxed.to_string(),
         "not a signal name or number from 1 to 64"
     );
+}
+
+/// In a program with a libc (this test binary links musl), the safe
+/// functions never block, wait for, ignore or send signals 32 and 33, which
+/// the libc's threads use: they leave them out of sets and refuse them
+/// alone. On a thread of its own, since the mask is per thread.
+#[test]
+fn safe_functions_leave_the_libc_signals_alone() {
+    thread::spawn(|| {
+        let reserved = SignalSet::LIBC_RESERVED;
+        assert_eq!(
+            reserved.iter().map(Signal::as_raw).collect::<Vec<_>>(),
+            [32, 33]
+        );
+        let before = signal::block(SignalSet::ALL).expect("rt_sigprocmask");
+        let blocked = common::signal_mask();
+        let during_set_mask = {
+            signal::set_mask(SignalSet::ALL).expect("rt_sigprocmask");
+            common::signal_mask()
+        };
+        signal::set_mask(before).expect("rt_sigprocmask");
+        let unblockable = SignalSet::EMPTY.with(Signal::KILL).with(Signal::STOP);
+        let expected = SignalSet::ALL.difference(reserved).difference(unblockable);
+        assert_eq!(SignalSet::from_bits(blocked), expected, "after block(ALL)");
+        assert_eq!(
+            SignalSet::from_bits(during_set_mask),
+            expected,
+            "after set_mask(ALL)"
+        );
+        // An empty set once 32 and 33 are out: nothing to take.
+        assert_eq!(
+            signal::wait(reserved, Some(Duration::ZERO)),
+            Err(Errno::AGAIN)
+        );
+        let me = Pid::from_raw(std::process::id() as i32).expect("a pid");
+        for signal in reserved.iter() {
+            assert_eq!(signal::set_ignored(signal, true), Err(Errno::INVAL));
+            assert_eq!(signal::send(me, signal), Err(Errno::INVAL));
+            assert_eq!(signal::send_group(me, signal), Err(Errno::INVAL));
+            assert_eq!(
+                pidone::set_parent_death_signal(Some(signal)),
+                Err(Errno::INVAL)
+            );
+        }
+        // The check is on 32 and 33 only: 34 goes through.
+        let rtmin = Signal::from_raw(34).expect("signal 34");
+        assert_eq!(signal::set_ignored(rtmin, true), Ok(false));
+        assert_eq!(signal::set_ignored(rtmin, false), Ok(true));
+    })
+    .join()
+    .expect("the checks passed");
 }
