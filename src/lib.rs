@@ -42,6 +42,24 @@
 //! }
 //! ```
 //!
+//! # Threads
+//!
+//! A signal mask is a thread's, and the kernel hands `SIGCHLD` to any thread
+//! that does not block it. Start the reaper in `main` before any thread
+//! exists (the [`Reaper`] may then move to a thread of its own, as
+//! go-reaper's `go reaper.Reap()` does), or block `SIGCHLD` there first
+//! with [`signal::block`] and start it on any thread later. Every thread
+//! made after that inherits the mask. [`Reaper::start`] checks the rule in
+//! `/proc/self/task` and refuses with [`Error::ThreadsUnblocked`] when a
+//! thread does not block `SIGCHLD`, rather than reap nothing.
+//!
+//! # Signals 32 and 33
+//!
+//! glibc and musl keep signals 32 and 33 for their threads. The safe
+//! functions of [`signal`] never block, wait for, ignore or send them
+//! ([`signal::SignalSet::LIBC_RESERVED`]); a program with no libc reaches
+//! them through [`signal::wait_unchecked`] and [`signal::send_unchecked`].
+//!
 //! Statuses can go to a `heapless::spsc::Queue` instead of a callback, as
 //! go-reaper's `StatusChannel` does; when it is full, the reaper counts what
 //! it could not deliver ([`Reaper::dropped`]) rather than lose it silently:
@@ -79,6 +97,7 @@ pub mod signal;
 #[doc(hidden)]
 pub mod spawn;
 mod sys;
+mod threads;
 
 pub use reap::{ChildStatus, Reaped, WaitOptions, WaitTarget, drain, wait_nohang};
 pub use rustix::io::Errno;
@@ -130,6 +149,20 @@ pub enum Error {
     /// A syscall of the loop failed: `rt_sigprocmask`, `rt_sigtimedwait` or
     /// `wait4`.
     Sys(Errno),
+    /// Another thread of this process does not block `SIGCHLD`, so the
+    /// kernel may hand the signal to that thread, which throws it away, and
+    /// the reaper would sleep through its orphans' exits.
+    ///
+    /// The fix: block the reaper's signals on the main thread before any
+    /// other thread exists, so that every thread inherits the mask. Either
+    /// call [`Reaper::start`] first thing in `main` (and move the [`Reaper`]
+    /// to a thread of its own if you like), or call
+    /// `pidone::signal::block(SignalSet::EMPTY.with(Signal::CHLD))` (and
+    /// your [`Config::signals`]) there, then start the reaper on any thread.
+    ThreadsUnblocked,
+    /// `/proc/self/task`, which [`Reaper::start`] reads to check that every
+    /// thread blocks `SIGCHLD`, could not be read: mount `/proc`.
+    Proc(Errno),
 }
 
 // What a std program prints with `{}` or `anyhow`; the `pidone` binary
@@ -142,6 +175,10 @@ impl core::fmt::Display for Error {
             ),
             Error::Subreaper(errno) => write!(f, "cannot become a child subreaper: {errno}"),
             Error::Sys(errno) => write!(f, "a syscall of the reaper failed: {errno}"),
+            Error::ThreadsUnblocked => f.write_str(
+                "another thread does not block SIGCHLD: block it in main before making threads",
+            ),
+            Error::Proc(errno) => write!(f, "cannot read /proc/self/task: {errno}"),
         }
     }
 }
@@ -205,6 +242,20 @@ impl Reaper {
     /// The signals stay blocked after the reaper is dropped; restore
     /// [`Reaper::previous_mask`] with [`signal::set_mask`] when done, and in
     /// every child forked from here on.
+    ///
+    /// # Threads
+    ///
+    /// A signal mask belongs to a thread, and the kernel hands a process's
+    /// `SIGCHLD` to any thread that does not block it. So `start` checks,
+    /// in `/proc/self/task`, that every thread of the process blocks
+    /// `SIGCHLD` once it has blocked it on the calling thread, and refuses
+    /// with [`Error::ThreadsUnblocked`] otherwise (or [`Error::Proc`] when
+    /// it cannot tell). The rule: call `start` in `main` before any thread
+    /// exists, or block the signals there first (see
+    /// [`Error::ThreadsUnblocked`]); then threads made later, which inherit
+    /// the mask, never take the signal, as long as none unblocks it. The
+    /// [`Reaper`] itself may move to any thread. A thread that is itself
+    /// sleeping in `rt_sigtimedwait` for `SIGCHLD` counts as not blocking it.
     pub fn start(config: Config) -> Result<Reaper, Error> {
         if config.subreaper {
             set_child_subreaper().map_err(Error::Subreaper)?;
@@ -214,6 +265,17 @@ impl Reaper {
         }
         let signals = config.signals.with(Signal::CHLD);
         let previous_mask = signal::block(signals)?;
+        match threads::all_block(Signal::CHLD) {
+            Ok(true) => {}
+            Ok(false) => {
+                signal::set_mask(previous_mask)?;
+                return Err(Error::ThreadsUnblocked);
+            }
+            Err(errno) => {
+                signal::set_mask(previous_mask)?;
+                return Err(Error::Proc(errno));
+            }
+        }
         Ok(Reaper {
             config,
             signals,

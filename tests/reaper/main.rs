@@ -19,7 +19,7 @@ use pidone::signal::{self, Signal, SignalSet};
 use pidone::{ChildStatus, Errno, Error, Pid, Reaped};
 use scenario::{
     IDLE_TIMEOUT, ORPHANS, PRODUCER_CODES, QUEUE_CODES, RT_SIGNAL, RUN_ORPHANS, STATUS_SCRIPTS,
-    Scenario,
+    Scenario, THREAD_ORPHANS,
 };
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
@@ -637,4 +637,29 @@ fn safe_functions_leave_the_libc_signals_alone() {
     })
     .join()
     .expect("the checks passed");
+}
+
+/// A reaper started on a thread while a thread that does not block SIGCHLD
+/// exists refuses at once, rather than sleep through every orphan's exit.
+#[test]
+fn a_reaper_started_beside_an_unblocking_thread_refuses() {
+    let outcome = run(Scenario::ThreadFirst);
+    assert_eq!(
+        outcome.value("start"),
+        format!("{:?}", Err::<(), _>(Error::ThreadsUnblocked))
+    );
+}
+
+/// SIGCHLD blocked in `main` before any thread: a reaper started and run
+/// on a thread of its own reaps every orphan, with another thread around.
+#[test]
+fn a_reaper_on_a_thread_reaps_every_orphan_when_main_blocked_first() {
+    let outcome = run(Scenario::BlockedFirst);
+    let count = THREAD_ORPHANS.to_string();
+    assert_eq!(outcome.value("orphans"), count);
+    assert_eq!(outcome.value("orphans-reaped"), count);
+    assert_eq!(outcome.value("zombies"), "0");
+    common::report(&format!(
+        "reaper on a thread: {count} of {count} orphans reaped, 0 zombies"
+    ));
 }

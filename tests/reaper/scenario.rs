@@ -90,10 +90,22 @@ pub enum Scenario {
     /// `Reaper::children_left` and `pidone::drain` with a child that is
     /// still running, then gone.
     ChildrenLeft,
+    /// go-reaper's pattern: a thread exists (a pool, a logger), then a
+    /// reaper starts on another thread. `Reaper::start` refuses.
+    ThreadFirst,
+    /// The documented order: SIGCHLD blocked in `main`, then a thread, then
+    /// a reaper started and run on a thread of its own, which reaps
+    /// [`THREAD_ORPHANS`] orphans.
+    BlockedFirst,
 }
 
+/// How many double forks [`Scenario::BlockedFirst`] makes.
+pub const THREAD_ORPHANS: usize = 20;
+
 impl Scenario {
-    const ALL: [Scenario; 13] = [
+    const ALL: [Scenario; 15] = [
+        Scenario::ThreadFirst,
+        Scenario::BlockedFirst,
         Scenario::Orphans,
         Scenario::Statuses,
         Scenario::StopReported,
@@ -126,6 +138,8 @@ impl Scenario {
             Scenario::Run => run(),
             Scenario::Signals => signals(),
             Scenario::ChildrenLeft => children_left(),
+            Scenario::ThreadFirst => thread_first(),
+            Scenario::BlockedFirst => blocked_first(),
         }
     }
 }
@@ -198,6 +212,65 @@ fn children_left() {
     let mut calls = 0;
     let drained = pidone::drain(WaitTarget::Any, WaitOptions::NONE, |_| calls += 1);
     println!("drain {drained:?} {calls}");
+}
+
+/// A thread that does not block SIGCHLD, then `Reaper::start` on another.
+fn thread_first() {
+    let (_keep, parked) = std::sync::mpsc::channel::<()>();
+    let pool = std::thread::spawn(move || parked.recv());
+    let started = std::thread::spawn(|| {
+        Reaper::start(Config {
+            subreaper: true,
+            ..Config::default()
+        })
+        .map(drop)
+    })
+    .join()
+    .expect("the reaper's thread panicked");
+    println!("start {started:?}");
+    drop(_keep);
+    let _ = pool.join();
+}
+
+/// SIGCHLD blocked in `main`, a thread, then a reaper on a thread of its
+/// own, reporting through a channel, and [`THREAD_ORPHANS`] orphans.
+fn blocked_first() {
+    signal::block(SignalSet::EMPTY.with(Signal::CHLD)).expect("cannot block SIGCHLD");
+    let (_keep, parked) = std::sync::mpsc::channel::<()>();
+    let _pool = std::thread::spawn(move || parked.recv());
+    let (reports, reported) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reaper = start_reaper(Config::default());
+        let mut sink = |reaped: Reaped| {
+            let _ = reports.send(reaped);
+        };
+        let error = reaper.run(&mut sink);
+        panic!("Reaper::run ended: {error:?}");
+    });
+    let (release, release_writer) = std::io::pipe().expect("cannot make a pipe");
+    let shells: Vec<Child> = (0..THREAD_ORPHANS)
+        .map(|_| spawn_double_fork(release.try_clone().expect("cannot dup the pipe")))
+        .collect();
+    drop(release);
+    let families: Vec<(Pid, Pid)> = shells.into_iter().map(orphan_of).collect();
+    drop(release_writer);
+    let orphans: Vec<Pid> = families.iter().map(|&(_, orphan)| orphan).collect();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + PATIENCE;
+    while !all_reported(&seen, &orphans) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match reported.recv_timeout(left) {
+            Ok(reaped) => seen.push(reaped),
+            Err(_) => break,
+        }
+    }
+    let reaped = orphans
+        .iter()
+        .filter(|&&o| all_reported(&seen, &[o]))
+        .count();
+    println!("orphans {}", orphans.len());
+    println!("orphans-reaped {reaped}");
+    println!("zombies {}", zombies(own_pid().as_raw_pid()).len());
 }
 
 /// A child for each of [`STATUS_SCRIPTS`].
