@@ -9,6 +9,33 @@
 //! go-reaper's feature set, for `no_std` runtimes and ordinary programs
 //! alike; the `pidone` init binary is built on it.
 //!
+//! # The default for a std program: [`fork_init`]
+//!
+//! One call at the top of `main` (go-reaper's `RunForked`) forks: the
+//! parent is the init, which forwards signals, reaps every orphan and exits
+//! with the child's status (128 + N for a signal); the child returns and
+//! runs the program, whose `std::process::Command` waits keep working,
+//! since its children are its own and the reaper is another process.
+//!
+//! ```no_run
+//! fn main() -> Result<(), pidone::Error> {
+//!     pidone::fork_init()?;
+//!     let status = std::process::Command::new("sh").args(["-c", "exit 3"]).status();
+//!     assert_eq!(status.map(|s| s.code()).ok(), Some(Some(3)));
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # A reaper in the process
+//!
+//! A [`Reaper`] of [`WaitTarget::Any`] in the same process as code that
+//! waits for its own children (`std::process::Command`'s `status`,
+//! `output` and `wait`, or `tokio::process`) takes their statuses, and
+//! those waits fail with `ECHILD`. Use [`fork_init`] there, or narrow the
+//! reaper with [`Config::target`]: [`WaitTarget::Pid`] or
+//! [`WaitTarget::Group`] for the processes that are the reaper's to wait
+//! for.
+//!
 //! ```no_run
 //! use pidone::{Config, Reaper, Reaped, WaitOptions, WaitTarget};
 //!
@@ -90,6 +117,7 @@
 // are outside its semver promise.
 #[doc(hidden)]
 pub mod cli;
+mod init;
 #[doc(hidden)]
 pub mod message;
 mod reap;
@@ -99,6 +127,7 @@ pub mod spawn;
 mod sys;
 mod threads;
 
+pub use init::fork_init;
 pub use reap::{ChildStatus, Reaped, WaitOptions, WaitTarget, drain, wait_nohang};
 pub use rustix::io::Errno;
 pub use rustix::process::Pid;
@@ -160,7 +189,11 @@ pub enum Error {
     /// `pidone::signal::block(SignalSet::EMPTY.with(Signal::CHLD))` (and
     /// your [`Config::signals`]) there, then start the reaper on any thread.
     ThreadsUnblocked,
-    /// `/proc/self/task`, which [`Reaper::start`] reads to check that every
+    /// A thread exists already, and [`fork_init`] forks: the child would
+    /// keep only the calling thread, and any lock another thread held would
+    /// stay locked. The fix: call [`fork_init`] first thing in `main`.
+    Threads,
+    /// `/proc/self/task`, which [`Reaper::start`] and [`fork_init`] read to check that every
     /// thread blocks `SIGCHLD`, could not be read: mount `/proc`.
     Proc(Errno),
 }
@@ -178,6 +211,7 @@ impl core::fmt::Display for Error {
             Error::ThreadsUnblocked => f.write_str(
                 "another thread does not block SIGCHLD: block it in main before making threads",
             ),
+            Error::Threads => f.write_str("fork_init runs before any thread is made"),
             Error::Proc(errno) => write!(f, "cannot read /proc/self/task: {errno}"),
         }
     }

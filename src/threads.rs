@@ -6,7 +6,7 @@ use crate::signal::{Signal, SignalSet, parse_decimal};
 use crate::strip_prefix;
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
-use rustix::fd::AsFd;
+use rustix::fd::{AsFd, BorrowedFd};
 use rustix::fs::{self, CWD, Mode, OFlags, RawDir};
 use rustix::io::{self, Errno};
 
@@ -14,6 +14,28 @@ use rustix::io::{self, Errno};
 /// not would have the kernel deliver a process-wide `signal` to it, where
 /// its default action (for `SIGCHLD`, "ignore") throws it away.
 pub(crate) fn all_block(signal: Signal) -> io::Result<bool> {
+    each_thread(|task, tid| match blocked(task, tid) {
+        Ok(set) => Ok(set.contains(signal)),
+        // The thread ended since the directory was read.
+        Err(Errno::NOENT | Errno::SRCH) => Ok(true),
+        Err(errno) => Err(errno),
+    })
+}
+
+/// Whether this process has only one thread: what `fork` needs, since the
+/// child gets only the calling thread and none of the locks the others
+/// might hold.
+pub(crate) fn single() -> io::Result<bool> {
+    let mut threads = 0;
+    each_thread(|_, _| {
+        threads += 1;
+        Ok(threads == 1)
+    })
+}
+
+/// Calls `each` with `/proc/self/task` and each thread id in it, until it
+/// says `false` (then `Ok(false)`) or the threads are done (`Ok(true)`).
+fn each_thread(mut each: impl FnMut(BorrowedFd, &[u8]) -> io::Result<bool>) -> io::Result<bool> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
     let task = fs::openat(CWD, c"/proc/self/task", flags, Mode::empty())?;
     let mut buffer = [MaybeUninit::uninit(); 1024];
@@ -22,15 +44,8 @@ pub(crate) fn all_block(signal: Signal) -> io::Result<bool> {
         let entry = entry?;
         let tid = entry.file_name().to_bytes();
         // "." and "..": every other entry is a thread id.
-        if parse_decimal(tid, 10).is_none() {
-            continue;
-        }
-        match blocked(task.as_fd(), tid) {
-            Ok(set) if set.contains(signal) => {}
-            Ok(_) => return Ok(false),
-            // The thread ended since the directory was read.
-            Err(Errno::NOENT | Errno::SRCH) => {}
-            Err(errno) => return Err(errno),
+        if parse_decimal(tid, 10).is_some() && !each(task.as_fd(), tid)? {
+            return Ok(false);
         }
     }
     Ok(true)

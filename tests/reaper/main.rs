@@ -18,8 +18,8 @@ use common::{Process, Role, process, test_program};
 use pidone::signal::{self, Signal, SignalSet};
 use pidone::{ChildStatus, Errno, Error, Pid, Reaped};
 use scenario::{
-    IDLE_TIMEOUT, ORPHANS, PRODUCER_CODES, QUEUE_CODES, RT_SIGNAL, RUN_ORPHANS, STATUS_SCRIPTS,
-    Scenario, THREAD_ORPHANS,
+    COMMANDS, FORK_INIT_CODE, IDLE_TIMEOUT, ORPHANS, PRODUCER_CODES, QUEUE_CODES, RT_SIGNAL,
+    RUN_ORPHANS, STATUS_SCRIPTS, Scenario, THREAD_ORPHANS,
 };
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
@@ -662,4 +662,41 @@ fn a_reaper_on_a_thread_reaps_every_orphan_when_main_blocked_first() {
     common::report(&format!(
         "reaper on a thread: {count} of {count} orphans reaped, 0 zombies"
     ));
+}
+
+/// The in-process init: 1,000 `Command::status` calls of the program, each
+/// of whose shells leaves an orphan, all get their own status back (none
+/// fails with ECHILD), and the init is left with no zombie.
+#[test]
+fn fork_init_keeps_commands_working_and_reaps_orphans() {
+    let outcome = run(Scenario::ForkInitRace);
+    assert_eq!(outcome.value("right"), COMMANDS.to_string());
+    assert_eq!(outcome.value("wrong"), "0");
+    assert_eq!(outcome.value("echild"), "0");
+    assert_eq!(outcome.value("other"), "0");
+    assert_eq!(outcome.value("init-zombies"), "0");
+    assert_eq!(outcome.value("orphan-adopted"), "Some(true)");
+    common::report(&format!(
+        "fork_init: {} of {COMMANDS} statuses right, 0 ECHILD, 0 zombies left",
+        outcome.value("right")
+    ));
+}
+
+/// The init exits with its child's exit code.
+#[test]
+fn fork_init_exits_with_the_childs_code() {
+    let mut running = Running::start(Scenario::ForkInitExit, Stdio::null());
+    let (status, stderr) = running.end();
+    assert_eq!(status.code(), Some(FORK_INIT_CODE), "{stderr}");
+}
+
+/// SIGTERM to the init reaches the child, which dies of it, and the init
+/// exits 128 + 15.
+#[test]
+fn fork_init_forwards_signals_and_exits_128_plus_the_signal() {
+    let mut running = Running::start(Scenario::ForkInitTerm, Stdio::null());
+    assert_eq!(running.next_line(), "ready");
+    signal::send(running.pid(), Signal::TERM).expect("cannot send SIGTERM");
+    let (status, stderr) = running.end();
+    assert_eq!(status.code(), Some(128 + 15), "{stderr}");
 }

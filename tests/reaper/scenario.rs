@@ -97,13 +97,30 @@ pub enum Scenario {
     /// a reaper started and run on a thread of its own, which reaps
     /// [`THREAD_ORPHANS`] orphans.
     BlockedFirst,
+    /// `fork_init`, then [`COMMANDS`] `Command::status` calls whose shells
+    /// leave an orphan each.
+    ForkInitRace,
+    /// `fork_init`, then the child exits [`FORK_INIT_CODE`].
+    ForkInitExit,
+    /// `fork_init`, then the child waits until the test sends SIGTERM to
+    /// the init, which forwards it.
+    ForkInitTerm,
 }
+
+/// How many commands [`Scenario::ForkInitRace`] runs.
+pub const COMMANDS: usize = 1000;
+
+/// What [`Scenario::ForkInitExit`]'s child exits with.
+pub const FORK_INIT_CODE: i32 = 42;
 
 /// How many double forks [`Scenario::BlockedFirst`] makes.
 pub const THREAD_ORPHANS: usize = 20;
 
 impl Scenario {
-    const ALL: [Scenario; 15] = [
+    const ALL: [Scenario; 18] = [
+        Scenario::ForkInitRace,
+        Scenario::ForkInitExit,
+        Scenario::ForkInitTerm,
         Scenario::ThreadFirst,
         Scenario::BlockedFirst,
         Scenario::Orphans,
@@ -140,6 +157,18 @@ impl Scenario {
             Scenario::ChildrenLeft => children_left(),
             Scenario::ThreadFirst => thread_first(),
             Scenario::BlockedFirst => blocked_first(),
+            Scenario::ForkInitRace => fork_init_race(),
+            Scenario::ForkInitExit => {
+                pidone::fork_init().expect("fork_init failed");
+                std::process::exit(FORK_INIT_CODE)
+            }
+            Scenario::ForkInitTerm => {
+                pidone::fork_init().expect("fork_init failed");
+                println!("ready");
+                loop {
+                    std::thread::sleep(PATIENCE);
+                }
+            }
         }
     }
 }
@@ -271,6 +300,43 @@ fn blocked_first() {
     println!("orphans {}", orphans.len());
     println!("orphans-reaped {reaped}");
     println!("zombies {}", zombies(own_pid().as_raw_pid()).len());
+}
+
+/// The program under `fork_init`: [`COMMANDS`] shells that each leave an
+/// orphan and exit with a code of their own, counted by what `status()`
+/// said; then the zombies the init has, once the orphans are done.
+fn fork_init_race() {
+    pidone::fork_init().expect("fork_init failed");
+    let (mut right, mut wrong, mut echild, mut other) = (0, 0, 0, 0);
+    for i in 0..COMMANDS {
+        let code = (i % 256) as i32;
+        let script = format!("(sleep 0.01 &); exit {code}");
+        match Command::new("sh").args(["-c", &script]).status() {
+            Ok(status) if status.code() == Some(code) => right += 1,
+            Ok(_) => wrong += 1,
+            Err(e) if e.raw_os_error() == Some(Errno::CHILD.raw_os_error()) => echild += 1,
+            Err(_) => other += 1,
+        }
+    }
+    println!("right {right}");
+    println!("wrong {wrong}");
+    println!("echild {echild}");
+    println!("other {other}");
+    let init = std::os::unix::process::parent_id() as i32;
+    let deadline = Instant::now() + PATIENCE;
+    while !zombies(init).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    println!("init-zombies {}", zombies(init).len());
+    // One more orphan, long enough to be seen: the init is its parent, so
+    // the orphans above were the init's to reap.
+    let output = Command::new("sh")
+        .args(["-c", "sleep 1 >/dev/null & echo $!"])
+        .output()
+        .expect("cannot run sh");
+    let orphan = wire::parse_pid(String::from_utf8_lossy(&output.stdout).trim());
+    let adopted = crate::common::process(orphan.as_raw_pid()).map(|p| p.ppid == init);
+    println!("orphan-adopted {adopted:?}");
 }
 
 /// A child for each of [`STATUS_SCRIPTS`].
