@@ -69,6 +69,19 @@
 //! }
 //! ```
 //!
+//! # Event loops
+//!
+//! A program with a loop of its own (epoll with a `signalfd(2)`, or an
+//! async runtime) uses the steps instead of [`Reaper::run`]:
+//! [`Reaper::start`] blocks [`Reaper::signals`], the set to watch (a
+//! `signalfd` of exactly that set); when the loop says one is pending, it
+//! reads it off (or calls [`Reaper::wait`] with a zero timeout) and calls
+//! [`Reaper::reap`], which never blocks. Without a `Reaper`, [`drain`] and
+//! [`wait_nohang`] are the same non-blocking steps for any
+//! [`WaitTarget`]. What [`Reaper`] says of `Command` holds here too: an
+//! async runtime's own children (`tokio::process`) are its to wait for, so
+//! reap them with [`fork_init`]'s init instead, or narrow the target.
+//!
 //! # Threads
 //!
 //! A signal mask is a thread's, and the kernel hands `SIGCHLD` to any thread
