@@ -744,6 +744,20 @@ pub fn test_program() -> Vec<OsString> {
     program(target_runner(), test_binary())
 }
 
+/// The command line that runs example `name`, which a plain `cargo test`
+/// builds beside the test binaries: `[runner] examples/name`.
+pub fn example_program(name: &str) -> Vec<OsString> {
+    let deps = test_binary().parent().expect("the test binary's folder");
+    let example = deps.with_file_name("examples").join(name);
+    assert!(
+        example.is_file(),
+        "{} is missing: `cargo test` builds the examples, `cargo test --test X` does not \
+         (`cargo build --examples` then)",
+        example.display()
+    );
+    program(target_runner(), &example)
+}
+
 /// This test binary, which also plays every [`Role`].
 pub fn test_binary() -> &'static Path {
     static EXE: OnceLock<PathBuf> = OnceLock::new();

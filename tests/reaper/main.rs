@@ -700,3 +700,25 @@ fn fork_init_forwards_signals_and_exits_128_plus_the_signal() {
     let (status, stderr) = running.end();
     assert_eq!(status.code(), Some(128 + 15), "{stderr}");
 }
+
+/// examples/tokio_reaper: `fork_init`, then a tokio runtime whose
+/// `tokio::process` children, each leaving an orphan, all get their own
+/// status back, and the init is left with no zombie.
+#[test]
+fn the_tokio_example_gets_every_status_and_leaves_no_zombie() {
+    let program = common::example_program("tokio_reaper");
+    let output = Command::new(&program[0])
+        .args(&program[1..])
+        .arg("200")
+        .output()
+        .expect("cannot run the example");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}: {stdout}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(stdout, "200 of 200 statuses right\n0 zombies left\n");
+    common::report(&format!("tokio_reaper: {}", stdout.replace('\n', "; ")));
+}
