@@ -744,6 +744,15 @@ pub fn test_program() -> Vec<OsString> {
     program(target_runner(), test_binary())
 }
 
+/// What runs a command as PID 1 of a new PID namespace, with its own
+/// `/proc`: `unshare --pid --fork --mount-proc`.
+pub fn pid1_prefix() -> Vec<OsString> {
+    [host_tool("unshare").into_os_string()]
+        .into_iter()
+        .chain(["--pid", "--fork", "--mount-proc"].map(OsString::from))
+        .collect()
+}
+
 /// The command line that runs example `name`, which a plain `cargo test`
 /// builds beside the test binaries: `[runner] examples/name`.
 pub fn example_program(name: &str) -> Vec<OsString> {
@@ -1003,11 +1012,7 @@ impl Pidone {
             ]);
         }
         if self.mode == Mode::Pid1 {
-            argv.extend(
-                [host_tool("unshare").into_os_string()]
-                    .into_iter()
-                    .chain(["--pid", "--fork", "--mount-proc"].map(OsString::from)),
-            );
+            argv.extend(pid1_prefix());
         }
         if let Some((blocked, ignored)) = self.signal_state {
             argv.extend(test_program());

@@ -14,7 +14,7 @@ mod wire;
 /// This test binary's roles, besides common's.
 type OwnRole = Scenario;
 
-use common::{Process, Role, process, test_program};
+use common::{Mode, Process, Role, process, test_program};
 use pidone::signal::{self, Signal, SignalSet};
 use pidone::{ChildStatus, Errno, Error, Pid, Reaped};
 use scenario::{
@@ -441,7 +441,16 @@ struct Running {
 
 impl Running {
     fn start(scenario: Scenario, stdin: Stdio) -> Running {
-        let program = test_program();
+        Running::start_in(scenario, stdin, Mode::Subreaper)
+    }
+
+    /// [`Running::start`], as PID 1 of a new PID namespace with
+    /// [`Mode::Pid1`].
+    fn start_in(scenario: Scenario, stdin: Stdio, mode: Mode) -> Running {
+        let mut program = test_program();
+        if mode == Mode::Pid1 {
+            program.splice(0..0, common::pid1_prefix());
+        }
         let mut child = Command::new(&program[0])
             .args(&program[1..])
             .env(Scenario::VAR, scenario.encode())
@@ -664,12 +673,13 @@ fn a_reaper_on_a_thread_reaps_every_orphan_when_main_blocked_first() {
     ));
 }
 
-/// The in-process init: 1,000 `Command::status` calls of the program, each
-/// of whose shells leaves an orphan, all get their own status back (none
-/// fails with ECHILD), and the init is left with no zombie.
-#[test]
-fn fork_init_keeps_commands_working_and_reaps_orphans() {
-    let outcome = run(Scenario::ForkInitRace);
+/// The in-process init, as PID 1 of a new namespace and as a child
+/// subreaper: 1,000 `Command::status` calls of the program, each of whose
+/// shells leaves an orphan, all get their own status back (none fails with
+/// ECHILD), an orphan is the init's, and the init is left with no zombie.
+fn fork_init_keeps_commands_working_and_reaps_orphans(mode: Mode) {
+    let outcome = Running::start_in(Scenario::ForkInitRace, Stdio::null(), mode).finish();
+    assert_eq!(outcome.value("init-pid1"), (mode == Mode::Pid1).to_string());
     assert_eq!(outcome.value("right"), COMMANDS.to_string());
     assert_eq!(outcome.value("wrong"), "0");
     assert_eq!(outcome.value("echild"), "0");
@@ -677,29 +687,43 @@ fn fork_init_keeps_commands_working_and_reaps_orphans() {
     assert_eq!(outcome.value("init-zombies"), "0");
     assert_eq!(outcome.value("orphan-adopted"), "Some(true)");
     common::report(&format!(
-        "fork_init: {} of {COMMANDS} statuses right, 0 ECHILD, 0 zombies left",
+        "fork_init ({mode:?}): {} of {COMMANDS} statuses right, 0 ECHILD, 0 zombies left",
         outcome.value("right")
     ));
 }
 
 /// The init exits with its child's exit code.
-#[test]
-fn fork_init_exits_with_the_childs_code() {
-    let mut running = Running::start(Scenario::ForkInitExit, Stdio::null());
+fn fork_init_exits_with_the_childs_code(mode: Mode) {
+    let mut running = Running::start_in(Scenario::ForkInitExit, Stdio::null(), mode);
     let (status, stderr) = running.end();
     assert_eq!(status.code(), Some(FORK_INIT_CODE), "{stderr}");
 }
 
 /// SIGTERM to the init reaches the child, which dies of it, and the init
-/// exits 128 + 15.
-#[test]
-fn fork_init_forwards_signals_and_exits_128_plus_the_signal() {
-    let mut running = Running::start(Scenario::ForkInitTerm, Stdio::null());
+/// exits 128 + 15. As PID 1 the init is `unshare`'s child.
+fn fork_init_forwards_signals_and_exits_128_plus_the_signal(mode: Mode) {
+    let mut running = Running::start_in(Scenario::ForkInitTerm, Stdio::null(), mode);
     assert_eq!(running.next_line(), "ready");
-    signal::send(running.pid(), Signal::TERM).expect("cannot send SIGTERM");
+    let init = match mode {
+        Mode::Pid1 => {
+            let children = common::children(running.pid().as_raw_pid());
+            let [init] = children[..] else {
+                panic!("unshare's children: {children:?}");
+            };
+            Pid::from_raw(init.pid).expect("a pid")
+        }
+        Mode::Subreaper => running.pid(),
+    };
+    signal::send(init, Signal::TERM).expect("cannot send SIGTERM");
     let (status, stderr) = running.end();
     assert_eq!(status.code(), Some(128 + 15), "{stderr}");
 }
+
+common::test_each_mode!(
+    fork_init_keeps_commands_working_and_reaps_orphans,
+    fork_init_exits_with_the_childs_code,
+    fork_init_forwards_signals_and_exits_128_plus_the_signal,
+);
 
 /// examples/tokio_reaper: `fork_init`, then a tokio runtime whose
 /// `tokio::process` children, each leaving an orphan, all get their own

@@ -307,6 +307,8 @@ fn blocked_first() {
 /// said; then the zombies the init has, once the orphans are done.
 fn fork_init_race() {
     pidone::fork_init().expect("fork_init failed");
+    let init = std::os::unix::process::parent_id() as i32;
+    println!("init-pid1 {}", init == 1);
     let (mut right, mut wrong, mut echild, mut other) = (0, 0, 0, 0);
     for i in 0..COMMANDS {
         let code = (i % 256) as i32;
@@ -322,7 +324,6 @@ fn fork_init_race() {
     println!("wrong {wrong}");
     println!("echild {echild}");
     println!("other {other}");
-    let init = std::os::unix::process::parent_id() as i32;
     let deadline = Instant::now() + PATIENCE;
     while !zombies(init).is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
