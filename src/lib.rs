@@ -164,7 +164,8 @@ pub struct Config {
     /// orphans below this process are re-parented to it. Default: off.
     pub subreaper: bool,
     /// Signals to block and to wait for, besides `SIGCHLD`, which is always
-    /// in. Default: only `SIGCHLD`.
+    /// in, and less [`SignalSet::LIBC_RESERVED`], which are never. Default:
+    /// only `SIGCHLD`.
     pub signals: SignalSet,
 }
 
@@ -310,7 +311,11 @@ impl Reaper {
         if config.require_pid1 && !is_pid1() && !is_child_subreaper() {
             return Err(Error::NotPid1);
         }
-        let signals = config.signals.with(Signal::CHLD);
+        // What `signal::block` blocks: the libc's signals are never ours.
+        let signals = config
+            .signals
+            .with(Signal::CHLD)
+            .difference(SignalSet::LIBC_RESERVED);
         let previous_mask = signal::block(signals)?;
         match threads::all_block(Signal::CHLD) {
             Ok(true) => {}
