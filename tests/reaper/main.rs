@@ -702,6 +702,7 @@ fn fork_init_keeps_commands_working_and_reaps_orphans(mode: Mode) {
     assert_eq!(outcome.value("wrong"), "0");
     assert_eq!(outcome.value("echild"), "0");
     assert_eq!(outcome.value("other"), "0");
+    assert_eq!(outcome.value("init-others"), "0");
     assert_eq!(outcome.value("init-zombies"), "0");
     assert_eq!(outcome.value("orphan-adopted"), "Some(true)");
     common::report(&format!(
