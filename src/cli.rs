@@ -14,7 +14,6 @@ use crate::strip_prefix;
 /// of it is in the binary, so it is terse; README.md says the rest.
 pub const HELP: &str = "\
 usage: pidone [-hsgvwP] [-e CODE] [-p SIGNAL] [-r FROM:TO] [--grace SECONDS] [--] PROGRAM [ARGS...]
-Runs PROGRAM, forwards signals to it, reaps zombies, exits with its status.
  -s  subreaper       -e CODE     exit 0 if the child exits with CODE
  -g  signal group    -p SIGNAL   parent-death signal
  -v  more messages   -r FROM:TO  forward FROM as TO (TO=0: drop)

@@ -9,6 +9,33 @@
 //! go-reaper's feature set, for `no_std` runtimes and ordinary programs
 //! alike; the `pidone` init binary is built on it.
 //!
+//! # The default for a std program: [`fork_init`]
+//!
+//! One call at the top of `main` (go-reaper's `RunForked`) forks: the
+//! parent is the init, which forwards signals, reaps every orphan and exits
+//! with the child's status (128 + N for a signal); the child returns and
+//! runs the program, whose `std::process::Command` waits keep working,
+//! since its children are its own and the reaper is another process.
+//!
+//! ```no_run
+//! fn main() -> Result<(), pidone::Error> {
+//!     pidone::fork_init()?;
+//!     let status = std::process::Command::new("sh").args(["-c", "exit 3"]).status();
+//!     assert_eq!(status.map(|s| s.code()).ok(), Some(Some(3)));
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # A reaper in the process
+//!
+//! A [`Reaper`] of [`WaitTarget::Any`] in the same process as code that
+//! waits for its own children (`std::process::Command`'s `status`,
+//! `output` and `wait`, or `tokio::process`) takes their statuses, and
+//! those waits fail with `ECHILD`. Use [`fork_init`] there, or narrow the
+//! reaper with [`Config::target`]: [`WaitTarget::Pid`] or
+//! [`WaitTarget::Group`] for the processes that are the reaper's to wait
+//! for.
+//!
 //! ```no_run
 //! use pidone::{Config, Reaper, Reaped, WaitOptions, WaitTarget};
 //!
@@ -42,6 +69,37 @@
 //! }
 //! ```
 //!
+//! # Event loops
+//!
+//! A program with a loop of its own (epoll with a `signalfd(2)`, or an
+//! async runtime) uses the steps instead of [`Reaper::run`]:
+//! [`Reaper::start`] blocks [`Reaper::signals`], the set to watch (a
+//! `signalfd` of exactly that set); when the loop says one is pending, it
+//! reads it off (or calls [`Reaper::wait`] with a zero timeout) and calls
+//! [`Reaper::reap`], which never blocks. Without a `Reaper`, [`drain`] and
+//! [`wait_nohang`] are the same non-blocking steps for any
+//! [`WaitTarget`]. What [`Reaper`] says of `Command` holds here too: an
+//! async runtime's own children (`tokio::process`) are its to wait for, so
+//! reap them with [`fork_init`]'s init instead, or narrow the target.
+//!
+//! # Threads
+//!
+//! A signal mask is a thread's, and the kernel hands `SIGCHLD` to any thread
+//! that does not block it. Start the reaper in `main` before any thread
+//! exists (the [`Reaper`] may then move to a thread of its own, as
+//! go-reaper's `go reaper.Reap()` does), or block `SIGCHLD` there first
+//! with [`signal::block`] and start it on any thread later. Every thread
+//! made after that inherits the mask. [`Reaper::start`] checks the rule in
+//! `/proc/self/task` and refuses with [`Error::ThreadsUnblocked`] when a
+//! thread does not block `SIGCHLD`, rather than reap nothing.
+//!
+//! # Signals 32 and 33
+//!
+//! glibc and musl keep signals 32 and 33 for their threads. The safe
+//! functions of [`signal`] never block, wait for, ignore or send them
+//! ([`signal::SignalSet::LIBC_RESERVED`]); a program with no libc reaches
+//! them through [`signal::wait_unchecked`] and [`signal::send_unchecked`].
+//!
 //! Statuses can go to a `heapless::spsc::Queue` instead of a callback, as
 //! go-reaper's `StatusChannel` does; when it is full, the reaper counts what
 //! it could not deliver ([`Reaper::dropped`]) rather than lose it silently:
@@ -64,15 +122,26 @@
 //! ```
 #![no_std]
 #![warn(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
+// The `pidone` binary's own parts: its command line, its messages and how
+// it starts its program. They are public only because the binary is a crate
+// of its own; they are not the library's API, are left out of its docs, and
+// are outside its semver promise.
+#[doc(hidden)]
 pub mod cli;
+mod init;
+#[doc(hidden)]
 pub mod message;
 mod reap;
 pub mod signal;
+#[doc(hidden)]
 pub mod spawn;
 mod sys;
+mod threads;
 
-pub use reap::{ExitStatus, Reaped, WaitOptions, WaitTarget, drain, wait_nohang};
+pub use init::fork_init;
+pub use reap::{ChildStatus, Reaped, WaitOptions, WaitTarget, drain, wait_nohang};
 pub use rustix::io::Errno;
 pub use rustix::process::Pid;
 
@@ -95,7 +164,8 @@ pub struct Config {
     /// orphans below this process are re-parented to it. Default: off.
     pub subreaper: bool,
     /// Signals to block and to wait for, besides `SIGCHLD`, which is always
-    /// in. Default: only `SIGCHLD`.
+    /// in, and less [`SignalSet::LIBC_RESERVED`], which are never. Default:
+    /// only `SIGCHLD`.
     pub signals: SignalSet,
 }
 
@@ -122,7 +192,48 @@ pub enum Error {
     /// A syscall of the loop failed: `rt_sigprocmask`, `rt_sigtimedwait` or
     /// `wait4`.
     Sys(Errno),
+    /// Another thread of this process does not block `SIGCHLD`, so the
+    /// kernel may hand the signal to that thread, which throws it away, and
+    /// the reaper would sleep through its orphans' exits.
+    ///
+    /// The fix: block the reaper's signals on the main thread before any
+    /// other thread exists, so that every thread inherits the mask. Either
+    /// call [`Reaper::start`] first thing in `main` (and move the [`Reaper`]
+    /// to a thread of its own if you like), or call
+    /// `pidone::signal::block(SignalSet::EMPTY.with(Signal::CHLD))` (and
+    /// your [`Config::signals`]) there, then start the reaper on any thread.
+    ThreadsUnblocked,
+    /// A thread exists already, and [`fork_init`] forks: the child would
+    /// keep only the calling thread, and any lock another thread held would
+    /// stay locked. The fix: call [`fork_init`] first thing in `main`.
+    Threads,
+    /// `/proc/self/task`, which [`Reaper::start`] and [`fork_init`] read to check that every
+    /// thread blocks `SIGCHLD`, could not be read: mount `/proc`.
+    Proc(Errno),
 }
+
+// What a std program prints with `{}` or `anyhow`; the `pidone` binary
+// never formats an `Error`, so link-time optimization leaves this out of it.
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::NotPid1 => f.write_str(
+                "this process is neither PID 1 nor a child subreaper, so orphans never reach it",
+            ),
+            Error::Subreaper(errno) => write!(f, "cannot become a child subreaper: {errno}"),
+            Error::Sys(errno) => write!(f, "a syscall of the reaper failed: {errno}"),
+            Error::ThreadsUnblocked => f.write_str(
+                "another thread does not block SIGCHLD: block it in main before making threads",
+            ),
+            Error::Threads => f.write_str("fork_init runs before any thread is made"),
+            Error::Proc(errno) => write!(f, "cannot read /proc/self/task: {errno}"),
+        }
+    }
+}
+
+// No `source`: rustix's `Errno` implements `core::error::Error` only with
+// its `std` feature (or a nightly compiler), so the errno goes in the text.
+impl core::error::Error for Error {}
 
 impl From<Errno> for Error {
     fn from(errno: Errno) -> Error {
@@ -179,6 +290,20 @@ impl Reaper {
     /// The signals stay blocked after the reaper is dropped; restore
     /// [`Reaper::previous_mask`] with [`signal::set_mask`] when done, and in
     /// every child forked from here on.
+    ///
+    /// # Threads
+    ///
+    /// A signal mask belongs to a thread, and the kernel hands a process's
+    /// `SIGCHLD` to any thread that does not block it. So `start` checks,
+    /// in `/proc/self/task`, that every thread of the process blocks
+    /// `SIGCHLD` once it has blocked it on the calling thread, and refuses
+    /// with [`Error::ThreadsUnblocked`] otherwise (or [`Error::Proc`] when
+    /// it cannot tell). The rule: call `start` in `main` before any thread
+    /// exists, or block the signals there first (see
+    /// [`Error::ThreadsUnblocked`]); then threads made later, which inherit
+    /// the mask, never take the signal, as long as none unblocks it. The
+    /// [`Reaper`] itself may move to any thread. A thread that is itself
+    /// sleeping in `rt_sigtimedwait` for `SIGCHLD` counts as not blocking it.
     pub fn start(config: Config) -> Result<Reaper, Error> {
         if config.subreaper {
             set_child_subreaper().map_err(Error::Subreaper)?;
@@ -186,8 +311,23 @@ impl Reaper {
         if config.require_pid1 && !is_pid1() && !is_child_subreaper() {
             return Err(Error::NotPid1);
         }
-        let signals = config.signals.with(Signal::CHLD);
+        // What `signal::block` blocks: the libc's signals are never ours.
+        let signals = config
+            .signals
+            .with(Signal::CHLD)
+            .difference(SignalSet::LIBC_RESERVED);
         let previous_mask = signal::block(signals)?;
+        match threads::all_block(Signal::CHLD) {
+            Ok(true) => {}
+            Ok(false) => {
+                signal::set_mask(previous_mask)?;
+                return Err(Error::ThreadsUnblocked);
+            }
+            Err(errno) => {
+                signal::set_mask(previous_mask)?;
+                return Err(Error::Proc(errno));
+            }
+        }
         Ok(Reaper {
             config,
             signals,
@@ -232,12 +372,9 @@ impl Reaper {
     pub fn reap(&mut self, sink: &mut impl Sink) -> Result<usize, Error> {
         let mut count = 0;
         let dropped = &mut self.dropped;
-        self.children_left = drain(self.config.target, self.config.options, |pid, status| {
+        self.children_left = drain(self.config.target, self.config.options, |reaped| {
             count += 1;
-            if !sink.deliver(Reaped {
-                pid,
-                status: ExitStatus::from_raw(status),
-            }) {
+            if !sink.deliver(reaped) {
                 *dropped += 1;
             }
         })?;
@@ -291,7 +428,7 @@ pub fn set_child_subreaper() -> Result<(), Errno> {
 /// `prctl(PR_SET_PDEATHSIG)`: asks for `signal` when the parent (the thread
 /// that forked this process) dies; `None` clears it.
 pub fn set_parent_death_signal(signal: Option<Signal>) -> Result<(), Errno> {
-    rustix::process::set_parent_process_death_signal(signal.map(Signal::to_rustix))
+    rustix::process::set_parent_process_death_signal(signal.map(Signal::to_rustix).transpose()?)
 }
 
 /// `text` without `prefix`, if it starts with it; with `ignore_case`, in
@@ -317,8 +454,10 @@ pub(crate) fn strip_prefix<'a>(
 }
 
 /// Ends the process with `code` (`exit_group(2)`), at once: nothing is
-/// flushed or run.
+/// flushed or run. The `pidone` binary's, outside the library's API and its
+/// semver promise (a std program has `std::process::exit`).
 // One call instead of a syscall sequence at each of the init's exits.
+#[doc(hidden)]
 #[inline(never)]
 pub fn exit(code: u8) -> ! {
     sys::exit_group(code)

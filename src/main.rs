@@ -11,6 +11,7 @@
 #![cfg(not(test))]
 #![no_std]
 #![no_main]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod start;
 
@@ -18,9 +19,9 @@ use core::ffi::CStr;
 use core::time::Duration;
 use pidone::cli::{self, Command, Options, Switch};
 use pidone::message::{errno_number, say, write_stderr, write_stdout};
-use pidone::signal::{self, Signal, SignalSet};
+use pidone::signal::{self, Signal, SignalSet, Target};
 use pidone::spawn::{self, Spawn};
-use pidone::{Errno, Pid, WaitOptions, WaitTarget};
+use pidone::{Errno, Pid, Reaped, WaitOptions, WaitTarget};
 
 /// A usage error: the exit code tini, dumb-init and catatonit all use.
 const EXIT_USAGE: u8 = 1;
@@ -175,7 +176,14 @@ impl<'a> Init<'a> {
                     }
                 }
                 Some(signal) => match child {
-                    Some(child) => self.forward(signal, child, self.options.has(Switch::KillGroup)),
+                    Some(child) => {
+                        let to = if self.options.has(Switch::KillGroup) {
+                            Target::Group(child)
+                        } else {
+                            Target::Process(child)
+                        };
+                        self.forward(signal, to)
+                    }
                     None if matches!(signal, Signal::TERM | Signal::INT) => pidone::exit(0),
                     None => {}
                 },
@@ -199,34 +207,41 @@ impl<'a> Init<'a> {
     fn reap(&mut self, child: Option<Pid>) -> Option<u8> {
         let mut status = None;
         let options = self.options;
-        let left = pidone::drain(WaitTarget::Any, WaitOptions::NONE, |pid, word| {
-            let code = exit_code(word);
-            let template: &[u8] = if Some(pid) == child {
-                status = Some(code);
-                if options.verbosity < 2 {
+        let left = pidone::drain(
+            WaitTarget::Any,
+            WaitOptions::NONE,
+            |Reaped {
+                 pid,
+                 status: reported,
+             }| {
+                // Only terminated children are reported (no `WaitOptions`).
+                let code = reported.code().unwrap_or(0);
+                let template: &[u8] = if Some(pid) == child {
+                    status = Some(code);
+                    if options.verbosity < 2 {
+                        return;
+                    }
+                    b"child \x03, status \x03"
+                } else if options.has(Switch::WarnZombies) {
+                    b"reaped zombie \x03, status \x03"
+                } else {
                     return;
-                }
-                b"child \x03, status \x03"
-            } else if options.has(Switch::WarnZombies) {
-                b"reaped zombie \x03, status \x03"
-            } else {
-                return;
-            };
-            let pid = pid.as_raw_nonzero().get() as u32;
-            say(template, b"", [pid, u32::from(code)]);
-        });
+                };
+                let pid = pid.as_raw_nonzero().get() as u32;
+                say(template, b"", [pid, u32::from(code)]);
+            },
+        );
         // An error other than ECHILD: try again at the next SIGCHLD.
         self.children_left = left != Ok(false);
         status
     }
 
-    /// Forwards `signal`, rewritten by `-r`, to `target`, or with `group`
-    /// to its process group (`kill(-1)` for [`Pid::INIT`]). Synchronous
-    /// signals (SEGV, BUS, FPE, ILL, ABRT) reach this only when someone sent
-    /// them with `kill`, since pidone's own faults are not blockable: they
-    /// are forwarded too, and pidone never dies of them. TSTP, TTIN and TTOU
-    /// are blocked, so they never stop pidone.
-    fn forward(&self, signal: Signal, target: Pid, group: bool) {
+    /// Forwards `signal`, rewritten by `-r`, to `to`. Synchronous signals
+    /// (SEGV, BUS, FPE, ILL, ABRT) reach this only when someone sent them
+    /// with `kill`, since pidone's own faults are not blockable: they are
+    /// forwarded too, and pidone never dies of them. TSTP, TTIN and TTOU are
+    /// blocked, so they never stop pidone.
+    fn forward(&self, signal: Signal, to: Target) {
         let Some(signal) = self.options.rewrites.apply(signal) else {
             return;
         };
@@ -234,11 +249,9 @@ impl<'a> Init<'a> {
             say(b"forwarding signal \x03", b"", [signal.as_raw() as u32, 0]);
         }
         // ESRCH: the target is gone and its SIGCHLD is on its way.
-        let _ = if group {
-            signal::send_group(target, signal)
-        } else {
-            signal::send(target, signal)
-        };
+        // SAFETY: pidone links no libc; signals 32 and 33 are forwarded like
+        // any other.
+        let _ = unsafe { signal::send_unchecked(to, signal) };
     }
 
     /// `--grace`: TERM to every process left (all of the namespace as its
@@ -252,7 +265,9 @@ impl<'a> Init<'a> {
         // As PID 1, every other process of the namespace: `kill(-1)`, which
         // is the group send to pid 1.
         let group = if self.pid1 { Pid::INIT } else { child };
-        if signal::send_group(group, Signal::TERM) == Err(Errno::SRCH) {
+        // SAFETY: TERM and KILL are not signals a libc reserves.
+        let send = |signal| unsafe { signal::send_unchecked(Target::Group(group), signal) };
+        if send(Signal::TERM) == Err(Errno::SRCH) {
             return;
         }
         // sysinfo's uptime counts whole seconds; one more makes sure the
@@ -272,14 +287,14 @@ impl<'a> Init<'a> {
                 if killed {
                     return;
                 }
-                let _ = signal::send_group(group, Signal::KILL);
+                let _ = send(Signal::KILL);
                 killed = true;
                 deadline = now + 2;
             }
             match wait(Some(Duration::from_secs(u64::from(deadline - now)))) {
                 // A leftover exited, or the time passed: look again.
                 Some(Signal::CHLD) | None => {}
-                Some(signal) => self.forward(signal, group, true),
+                Some(signal) => self.forward(signal, Target::Group(group)),
             }
         }
     }
@@ -289,7 +304,8 @@ impl<'a> Init<'a> {
 /// `None`. Every signal is blocked: `pidone_start` blocked them in its
 /// first instruction.
 fn wait(timeout: Option<Duration>) -> Option<Signal> {
-    match signal::wait(SignalSet::ALL, timeout) {
+    // SAFETY: pidone links no libc, so it may wait for signals 32 and 33 too.
+    match unsafe { signal::wait_unchecked(SignalSet::ALL, timeout) } {
         Ok(signal) => Some(signal),
         // The timeout passed, or a stop and continue interrupted the sleep.
         Err(Errno::AGAIN | Errno::INTR) => None,
@@ -311,16 +327,5 @@ fn uptime() -> u32 {
 fn warn(options: &Options, template: &[u8], errno: Errno) {
     if options.verbosity >= 1 {
         say(template, b"", [errno_number(errno), 0]);
-    }
-}
-
-/// The code a shell gives for a `wait4` status word of a process that
-/// exited or was killed (pidone waits for no other kind): its exit code, or
-/// 128 + the signal that killed it. `pidone::ExitStatus::code` says the
-/// same of a decoded status.
-fn exit_code(word: i32) -> u8 {
-    match word & 0x7f {
-        0 => (word >> 8) as u8,
-        signal => 128 + signal as u8,
     }
 }

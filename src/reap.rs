@@ -4,9 +4,12 @@ use crate::signal::Signal;
 use rustix::io;
 use rustix::process::{self, Pid, WaitOptions as RawWaitOptions};
 
-/// What a reaped (or stopped, or continued) child's status says, decoded.
+/// What a reaped (or stopped, or continued) child's status says, decoded:
+/// the reaper's view of a `wait4` status word. (Named so as not to clash with
+/// `std::process::ExitStatus`, which a std program also uses for its own
+/// children.)
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum ExitStatus {
+pub enum ChildStatus {
     /// The child called `exit(code)`.
     Exited(u8),
     /// A signal killed the child.
@@ -23,27 +26,26 @@ pub enum ExitStatus {
     Continued,
 }
 
-impl ExitStatus {
+impl ChildStatus {
     /// Decodes a raw `wait4` status word.
-    pub const fn from_raw(status: i32) -> ExitStatus {
-        let low = status & 0x7f;
+    pub const fn from_raw(status: i32) -> ChildStatus {
         let high = (status >> 8) & 0xff;
-        if low == 0x7f {
+        match status & 0x7f {
+            0 => ChildStatus::Exited(high as u8),
             // Stopped by signal `high`; `0xffff`, with no signal, is
             // "continued".
-            match Signal::from_raw(high) {
-                Some(signal) => ExitStatus::Stopped(signal),
-                None => ExitStatus::Continued,
-            }
-        } else {
-            match Signal::from_raw(low) {
-                Some(signal) => ExitStatus::Killed {
+            0x7f => match Signal::from_raw(high) {
+                Some(signal) => ChildStatus::Stopped(signal),
+                None => ChildStatus::Continued,
+            },
+            low => match Signal::from_raw(low) {
+                Some(signal) => ChildStatus::Killed {
                     signal,
                     core_dumped: status & 0x80 != 0,
                 },
-                // 0: an exit; the kernel reports no signal above 64.
-                None => ExitStatus::Exited(high as u8),
-            }
+                // The kernel reports no signal above 64.
+                None => ChildStatus::Exited(high as u8),
+            },
         }
     }
 
@@ -51,9 +53,9 @@ impl ExitStatus {
     /// killed the child. `None` for a child that only stopped or continued.
     pub const fn code(self) -> Option<u8> {
         match self {
-            ExitStatus::Exited(code) => Some(code),
-            ExitStatus::Killed { signal, .. } => Some(128 + signal.as_raw() as u8),
-            ExitStatus::Stopped(_) | ExitStatus::Continued => None,
+            ChildStatus::Exited(code) => Some(code),
+            ChildStatus::Killed { signal, .. } => Some(128 + signal.as_raw() as u8),
+            ChildStatus::Stopped(_) | ChildStatus::Continued => None,
         }
     }
 
@@ -69,7 +71,7 @@ pub struct Reaped {
     /// Its process id.
     pub pid: Pid,
     /// What happened to it.
-    pub status: ExitStatus,
+    pub status: ChildStatus,
 }
 
 /// Which children to wait for: `wait4`'s first argument.
@@ -120,27 +122,21 @@ impl core::ops::BitOr for WaitOptions {
     }
 }
 
-/// The reaping loop: `wait4(target, WNOHANG | options)` until no selected
-/// child has anything more to report, handing each one's pid and raw status
-/// word (see [`ExitStatus::from_raw`]) to `each`. `Ok(true)`: selected
-/// children are left, running or stopped; `Ok(false)`: none is (`ECHILD`).
-/// Never blocks.
+/// The reaping loop: [`wait_nohang`] until no selected child has anything
+/// more to report, handing each one to `each`. `Ok(true)`: selected children
+/// are left, running or stopped; `Ok(false)`: none is (`ECHILD`). Never
+/// blocks.
 pub fn drain(
     target: WaitTarget,
     options: WaitOptions,
-    mut each: impl FnMut(Pid, i32),
+    mut each: impl FnMut(Reaped),
 ) -> io::Result<bool> {
-    let options = RawWaitOptions::from_bits_retain(options.0) | RawWaitOptions::NOHANG;
     loop {
-        let found = match target {
-            // `waitpid(None, ..)` would be pid 0, the caller's process
-            // group; `wait` is pid -1, any child.
-            WaitTarget::Any => process::wait(options),
-            WaitTarget::Pid(pid) => process::waitpid(Some(pid), options),
-            WaitTarget::Group(pgid) => process::waitpgid(pgid, options),
-        };
-        match found {
-            Ok(Some((pid, status))) => each(pid, status.as_raw()),
+        match wait4(target, options) {
+            Ok(Some((pid, status))) => each(Reaped {
+                pid,
+                status: ChildStatus::from_raw(status),
+            }),
             Ok(None) => return Ok(true),
             Err(io::Errno::CHILD) => return Ok(false),
             Err(io::Errno::INTR) => {}
@@ -152,6 +148,16 @@ pub fn drain(
 /// One `wait4(target, WNOHANG | options)`: `Ok(None)` when no selected child
 /// has anything to report, `Err(ECHILD)` when there is no such child at all.
 pub fn wait_nohang(target: WaitTarget, options: WaitOptions) -> io::Result<Option<Reaped>> {
+    Ok(wait4(target, options)?.map(|(pid, status)| Reaped {
+        pid,
+        status: ChildStatus::from_raw(status),
+    }))
+}
+
+/// The one `wait4(target, WNOHANG | options)` of [`wait_nohang`] and
+/// [`drain`], with the raw status word: decoded only where it is handed
+/// on, which keeps the binary's loop small.
+fn wait4(target: WaitTarget, options: WaitOptions) -> io::Result<Option<(Pid, i32)>> {
     let options = RawWaitOptions::from_bits_retain(options.0) | RawWaitOptions::NOHANG;
     let found = match target {
         // `waitpid(None, ..)` would be pid 0, the caller's process group;
@@ -160,10 +166,7 @@ pub fn wait_nohang(target: WaitTarget, options: WaitOptions) -> io::Result<Optio
         WaitTarget::Pid(pid) => process::waitpid(Some(pid), options),
         WaitTarget::Group(pgid) => process::waitpgid(pgid, options),
     }?;
-    Ok(found.map(|(pid, status)| Reaped {
-        pid,
-        status: ExitStatus::from_raw(status.as_raw()),
-    }))
+    Ok(found.map(|(pid, status)| (pid, status.as_raw())))
 }
 
 #[cfg(test)]
@@ -172,30 +175,30 @@ mod tests {
 
     #[test]
     fn decodes_status_words() {
-        assert_eq!(ExitStatus::from_raw(0), ExitStatus::Exited(0));
-        assert_eq!(ExitStatus::from_raw(3 << 8), ExitStatus::Exited(3));
-        assert_eq!(ExitStatus::from_raw(255 << 8).code(), Some(255));
-        let killed = ExitStatus::from_raw(9);
+        assert_eq!(ChildStatus::from_raw(0), ChildStatus::Exited(0));
+        assert_eq!(ChildStatus::from_raw(3 << 8), ChildStatus::Exited(3));
+        assert_eq!(ChildStatus::from_raw(255 << 8).code(), Some(255));
+        let killed = ChildStatus::from_raw(9);
         assert_eq!(
             killed,
-            ExitStatus::Killed {
+            ChildStatus::Killed {
                 signal: Signal::KILL,
                 core_dumped: false
             }
         );
         assert_eq!(killed.code(), Some(137));
         assert_eq!(
-            ExitStatus::from_raw(11 | 0x80),
-            ExitStatus::Killed {
+            ChildStatus::from_raw(11 | 0x80),
+            ChildStatus::Killed {
                 signal: Signal::SEGV,
                 core_dumped: true
             }
         );
         assert_eq!(
-            ExitStatus::from_raw(19 << 8 | 0x7f),
-            ExitStatus::Stopped(Signal::STOP)
+            ChildStatus::from_raw(19 << 8 | 0x7f),
+            ChildStatus::Stopped(Signal::STOP)
         );
-        assert_eq!(ExitStatus::from_raw(0xffff), ExitStatus::Continued);
-        assert_eq!(ExitStatus::Continued.code(), None);
+        assert_eq!(ChildStatus::from_raw(0xffff), ChildStatus::Continued);
+        assert_eq!(ChildStatus::Continued.code(), None);
     }
 }

@@ -190,11 +190,24 @@ impl Signal {
         Err(ParseSignalError)
     }
 
-    /// The same signal as rustix's type, for rustix's calls.
-    pub(crate) fn to_rustix(self) -> rustix::process::Signal {
-        // SAFETY: the number is 1 to 64, a valid signal. rustix's caveat is
-        // about the real-time signals a libc reserves (32, 33): pidone only
-        // sends or blocks those when its user names them.
+    /// The same signal as rustix's type, for rustix's calls; `EINVAL` for
+    /// a signal of [`SignalSet::LIBC_RESERVED`].
+    pub(crate) fn to_rustix(self) -> Result<rustix::process::Signal, Errno> {
+        if SignalSet::LIBC_RESERVED.contains(self) {
+            return Err(Errno::INVAL);
+        }
+        // SAFETY: not one of the signals a libc reserves, just checked.
+        Ok(unsafe { self.to_rustix_unchecked() })
+    }
+
+    /// [`Signal::to_rustix`] without the check.
+    ///
+    /// # Safety
+    ///
+    /// Not in [`SignalSet::LIBC_RESERVED`], or the program has no libc.
+    pub(crate) const unsafe fn to_rustix_unchecked(self) -> rustix::process::Signal {
+        // SAFETY: the number is 1 to 64, a valid signal; rustix's caveat,
+        // the real-time signals a libc reserves (32, 33), is the caller's.
         unsafe { rustix::process::Signal::from_raw_unchecked(self.as_raw()) }
     }
 }
@@ -207,6 +220,16 @@ pub type SignalName = heapless::Vec<u8, 12>;
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct ParseSignalError;
 
+// For std programs; the `pidone` binary reports its own usage errors, and
+// never links this.
+impl core::fmt::Display for ParseSignalError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("not a signal name or number from 1 to 64")
+    }
+}
+
+impl core::error::Error for ParseSignalError {}
+
 /// A set of signals, as `rt_sigprocmask(2)` and `rt_sigtimedwait(2)` take
 /// them: bit `n - 1` stands for signal `n`.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -216,8 +239,18 @@ impl SignalSet {
     /// No signal.
     pub const EMPTY: SignalSet = SignalSet(0);
     /// Every signal from 1 to 64. Blocking it blocks all but `SIGKILL` and
-    /// `SIGSTOP`, which the kernel never blocks.
+    /// `SIGSTOP`, which the kernel never blocks, and, through the safe
+    /// functions, all but [`SignalSet::LIBC_RESERVED`].
     pub const ALL: SignalSet = SignalSet(!0);
+    /// Signals 32 and 33, which glibc and musl use for their own threads
+    /// (cancellation, `setxid`). In a program with a libc, blocking, waiting
+    /// for or ignoring them would break it, so the safe functions of this
+    /// module leave them out of every set ([`block`], [`set_mask`],
+    /// [`wait`]) and refuse them alone with `EINVAL` ([`set_ignored`],
+    /// [`send`], [`send_group`]), as glibc's own wrappers do. A program with
+    /// no libc may use them through the `unsafe` [`wait_unchecked`] and
+    /// [`send_unchecked`].
+    pub const LIBC_RESERVED: SignalSet = SignalSet(1 << 31 | 1 << 32);
 
     /// The set whose bit `n - 1` is set for each signal `n` in it.
     pub const fn from_bits(bits: u64) -> SignalSet {
@@ -240,6 +273,11 @@ impl SignalSet {
         SignalSet(self.0 & !(1 << (signal.as_raw() - 1)))
     }
 
+    /// The signals of this set that are not in `other`.
+    pub const fn difference(self, other: SignalSet) -> SignalSet {
+        SignalSet(self.0 & !other.0)
+    }
+
     /// Whether `signal` is in the set.
     pub const fn contains(self, signal: Signal) -> bool {
         self.0 & 1 << (signal.as_raw() - 1) != 0
@@ -253,39 +291,98 @@ impl SignalSet {
     }
 }
 
-/// `rt_sigprocmask(SIG_BLOCK)`: blocks the signals of `set` as well, and
-/// returns the mask from before.
+/// `set` less [`SignalSet::LIBC_RESERVED`]: what the safe functions hand
+/// the kernel.
+const fn permitted(set: SignalSet) -> SignalSet {
+    set.difference(SignalSet::LIBC_RESERVED)
+}
+
+/// `rt_sigprocmask(SIG_BLOCK)`: blocks the signals of `set` as well (less
+/// [`SignalSet::LIBC_RESERVED`]), and returns the mask from before.
+///
+/// The mask is the calling thread's: other threads that exist already keep
+/// theirs, and threads created later inherit their creator's.
 pub fn block(set: SignalSet) -> Result<SignalSet, Errno> {
-    sys::block(set)
+    // SAFETY: `permitted` took out the signals a libc reserves.
+    unsafe { sys::block(permitted(set)) }
 }
 
-/// `rt_sigprocmask(SIG_SETMASK)`: blocks exactly `set`, and returns the mask
-/// from before. A child forked by a reaper restores the mask with this.
+/// `rt_sigprocmask(SIG_SETMASK)`: blocks exactly `set` (less
+/// [`SignalSet::LIBC_RESERVED`]), and returns the mask from before. A child
+/// forked by a reaper restores the mask with this.
 pub fn set_mask(set: SignalSet) -> Result<SignalSet, Errno> {
-    sys::set_mask(set)
+    // SAFETY: as in `block`.
+    unsafe { sys::set_mask(permitted(set)) }
 }
 
-/// `rt_sigtimedwait(2)`: takes one pending signal of `set` (which should be
-/// blocked), sleeping until one comes or `timeout` passes (`EAGAIN`).
+/// `rt_sigtimedwait(2)`: takes one pending signal of `set` (less
+/// [`SignalSet::LIBC_RESERVED`]; the rest should be blocked), sleeping until
+/// one comes or `timeout` passes (`EAGAIN`).
 pub fn wait(set: SignalSet, timeout: Option<Duration>) -> Result<Signal, Errno> {
-    sys::wait_signal(set, timeout)
+    // SAFETY: as in `block`.
+    unsafe { sys::wait_signal(permitted(set), timeout) }
 }
 
 /// Sets `signal` to be ignored (`SIG_IGN`), or back to its default action
 /// (`SIG_DFL`), and says whether it was ignored before. Installing handlers
 /// is not offered: a reaper waits for signals instead of catching them.
+/// `EINVAL` for [`SignalSet::LIBC_RESERVED`].
 pub fn set_ignored(signal: Signal, ignored: bool) -> Result<bool, Errno> {
-    sys::set_ignored(signal, ignored)
+    sys::set_ignored(signal.to_rustix()?, ignored)
 }
 
-/// `kill(pid, signal)`: sends `signal` to one process.
+/// `kill(pid, signal)`: sends `signal` to one process. `EINVAL` for
+/// [`SignalSet::LIBC_RESERVED`].
 pub fn send(pid: Pid, signal: Signal) -> Result<(), Errno> {
-    rustix::process::kill_process(pid, signal.to_rustix())
+    signal.to_rustix()?;
+    // SAFETY: not a signal a libc reserves, just checked.
+    unsafe { send_unchecked(Target::Process(pid), signal) }
 }
 
 /// `kill(-pgid, signal)`: sends `signal` to every process in a group.
+/// `EINVAL` for [`SignalSet::LIBC_RESERVED`].
 pub fn send_group(pgid: Pid, signal: Signal) -> Result<(), Errno> {
-    rustix::process::kill_process_group(pgid, signal.to_rustix())
+    signal.to_rustix()?;
+    // SAFETY: not a signal a libc reserves, just checked.
+    unsafe { send_unchecked(Target::Group(pgid), signal) }
+}
+
+/// [`wait`] for a program with no libc: `set` as it is, signals 32 and 33
+/// included. The `pidone` binary waits for every signal with it.
+///
+/// # Safety
+///
+/// Nothing in the program relies on signals 32 and 33: it links no libc
+/// (glibc and musl use them for their threads), and nothing else uses them.
+pub unsafe fn wait_unchecked(set: SignalSet, timeout: Option<Duration>) -> Result<Signal, Errno> {
+    // SAFETY: the caller's promise.
+    unsafe { sys::wait_signal(set, timeout) }
+}
+
+/// [`send`] (`to` a process) or [`send_group`] (`to` a group) for a program
+/// with no libc: signals 32 and 33 too. The `pidone` binary forwards every
+/// signal with it.
+///
+/// # Safety
+///
+/// As for [`wait_unchecked`].
+pub unsafe fn send_unchecked(to: Target, signal: Signal) -> Result<(), Errno> {
+    // SAFETY: the caller's promise.
+    let signal = unsafe { signal.to_rustix_unchecked() };
+    match to {
+        Target::Process(pid) => rustix::process::kill_process(pid, signal),
+        Target::Group(pgid) => rustix::process::kill_process_group(pgid, signal),
+    }
+}
+
+/// Whom [`send_unchecked`] sends a signal to.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// One process: `kill(pid)`.
+    Process(Pid),
+    /// Every process of a group: `kill(-pgid)`; `Pid::INIT` is every process
+    /// the caller may signal, `kill(-1)`.
+    Group(Pid),
 }
 
 /// Parses one to `max_digits` decimal digits; anything else (signs,

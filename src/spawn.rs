@@ -55,7 +55,9 @@ impl Spawn<'_> {
     /// # Safety
     ///
     /// `argv` and `envp` are as their fields say. In a process with more
-    /// threads, the child only makes raw syscalls, as `fork` requires.
+    /// threads, the child only makes raw syscalls, as `fork` requires. The
+    /// program has no libc: the child restores [`Spawn::mask`] exactly,
+    /// signals 32 and 33 included.
     pub unsafe fn spawn(&self) -> Result<Pid, Errno> {
         // SAFETY: the caller's promise.
         match unsafe { sys::fork() } {
@@ -84,7 +86,9 @@ impl Spawn<'_> {
         if self.sigchld_ignored {
             let _ = signal::set_ignored(Signal::CHLD, true);
         }
-        let _ = signal::set_mask(self.mask);
+        // The mask exactly as pidone inherited it, 32 and 33 included.
+        // SAFETY: `spawn`'s caller has no libc.
+        let _ = unsafe { sys::set_mask(self.mask) };
         // SAFETY: the caller's promise on argv and envp.
         let errno = unsafe { execvp(self.program, self.argv, self.envp) };
         crate::exit(report_exec_failure(self.program, errno))

@@ -33,27 +33,41 @@ fn from_kernel(set: KernelSigSet) -> SignalSet {
 
 /// `rt_sigprocmask(SIG_BLOCK, set)`: adds `set` to the blocked signals and
 /// returns the mask as it was before.
-pub(crate) fn block(set: SignalSet) -> io::Result<SignalSet> {
-    // SAFETY: pidone has no libc that relies on signals of its own; an
-    // embedder with one blocks only what its `Config` names.
+///
+/// # Safety
+///
+/// `set` holds no signal of `SignalSet::LIBC_RESERVED`, or the program has
+/// no libc.
+pub(crate) unsafe fn block(set: SignalSet) -> io::Result<SignalSet> {
+    // SAFETY: the caller's promise.
     unsafe { runtime::kernel_sigprocmask(How::BLOCK, Some(&to_kernel(set))) }.map(from_kernel)
 }
 
 /// `rt_sigprocmask(SIG_SETMASK, set)`: replaces the mask, returning the old.
-pub(crate) fn set_mask(set: SignalSet) -> io::Result<SignalSet> {
-    // SAFETY: as in `block`.
+///
+/// # Safety
+///
+/// `set` holds no signal of `SignalSet::LIBC_RESERVED`, or the program has
+/// no libc.
+pub(crate) unsafe fn set_mask(set: SignalSet) -> io::Result<SignalSet> {
+    // SAFETY: the caller's promise.
     unsafe { runtime::kernel_sigprocmask(How::SETMASK, Some(&to_kernel(set))) }.map(from_kernel)
 }
 
 /// `rt_sigtimedwait(set, timeout)`: takes one pending signal of `set`,
 /// sleeping until one comes (forever with no timeout). `EAGAIN` means the
 /// timeout passed; `EINTR`, that a signal outside `set` ran a handler.
-pub(crate) fn wait_signal(set: SignalSet, timeout: Option<Duration>) -> io::Result<Signal> {
+///
+/// # Safety
+///
+/// `set` holds no signal of `SignalSet::LIBC_RESERVED`, or the program has
+/// no libc.
+pub(crate) unsafe fn wait_signal(set: SignalSet, timeout: Option<Duration>) -> io::Result<Signal> {
     let timeout = timeout.map(|t| Timespec {
         tv_sec: i64::try_from(t.as_secs()).unwrap_or(i64::MAX),
         tv_nsec: i64::from(t.subsec_nanos()),
     });
-    // SAFETY: as in `block`.
+    // SAFETY: the caller's promise.
     let info = unsafe { runtime::kernel_sigtimedwait(&to_kernel(set), timeout.as_ref()) }?;
     // SAFETY: `si_signo` leads every variant of the union.
     let signo = unsafe { info.__bindgen_anon_1.__bindgen_anon_1.si_signo };
@@ -66,7 +80,7 @@ const SIG_IGN: usize = 1;
 
 /// Sets `signal`'s disposition to "ignore" or to the default (`SIG_DFL`,
 /// no handler), returning whether it was ignored before.
-pub(crate) fn set_ignored(signal: Signal, ignored: bool) -> io::Result<bool> {
+pub(crate) fn set_ignored(signal: rustix::process::Signal, ignored: bool) -> io::Result<bool> {
     // SAFETY: SIG_IGN is never called as a function: the kernel reads it as
     // "ignore". SIG_DFL is the null handler, `None`.
     let handler = ignored.then(|| unsafe {
@@ -79,8 +93,9 @@ pub(crate) fn set_ignored(signal: Signal, ignored: bool) -> io::Result<bool> {
         sa_restorer: None,
         sa_mask: KernelSigSet::empty(),
     };
-    // SAFETY: installs no handler, only SIG_IGN or SIG_DFL.
-    unsafe { runtime::kernel_sigaction(signal.to_rustix(), Some(action)) }
+    // SAFETY: installs no handler, only SIG_IGN or SIG_DFL; `signal` came
+    // through `Signal::to_rustix`, which refuses the signals a libc reserves.
+    unsafe { runtime::kernel_sigaction(signal, Some(action)) }
         .map(|old| old.sa_handler_kernel.map(|f| f as usize) == Some(SIG_IGN))
 }
 

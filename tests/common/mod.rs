@@ -209,7 +209,7 @@ mod sys {
 /// The raw signal calls, for the roles of a test file's own (musl's
 /// wrappers would filter signals 32 to 34 out of their sets).
 #[allow(unused_imports, reason = "as dead_code: each test file uses a part")]
-pub use sys::{ALL_SIGNALS, set_signal_mask, wait_signal};
+pub use sys::{ALL_SIGNALS, set_signal_mask, signal_mask, wait_signal};
 
 /// Sets RLIMIT_CORE to 0, so that a process killed by a signal writes no
 /// core file, which would litter the directory (QEMU writes one of the
@@ -744,6 +744,29 @@ pub fn test_program() -> Vec<OsString> {
     program(target_runner(), test_binary())
 }
 
+/// What runs a command as PID 1 of a new PID namespace, with its own
+/// `/proc`: `unshare --pid --fork --mount-proc`.
+pub fn pid1_prefix() -> Vec<OsString> {
+    [host_tool("unshare").into_os_string()]
+        .into_iter()
+        .chain(["--pid", "--fork", "--mount-proc"].map(OsString::from))
+        .collect()
+}
+
+/// The command line that runs example `name`, which a plain `cargo test`
+/// builds beside the test binaries: `[runner] examples/name`.
+pub fn example_program(name: &str) -> Vec<OsString> {
+    let deps = test_binary().parent().expect("the test binary's folder");
+    let example = deps.with_file_name("examples").join(name);
+    assert!(
+        example.is_file(),
+        "{} is missing: `cargo test` builds the examples, `cargo test --test X` does not \
+         (`cargo build --examples` then)",
+        example.display()
+    );
+    program(target_runner(), &example)
+}
+
 /// This test binary, which also plays every [`Role`].
 pub fn test_binary() -> &'static Path {
     static EXE: OnceLock<PathBuf> = OnceLock::new();
@@ -989,11 +1012,7 @@ impl Pidone {
             ]);
         }
         if self.mode == Mode::Pid1 {
-            argv.extend(
-                [host_tool("unshare").into_os_string()]
-                    .into_iter()
-                    .chain(["--pid", "--fork", "--mount-proc"].map(OsString::from)),
-            );
+            argv.extend(pid1_prefix());
         }
         if let Some((blocked, ignored)) = self.signal_state {
             argv.extend(test_program());

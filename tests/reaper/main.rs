@@ -14,12 +14,12 @@ mod wire;
 /// This test binary's roles, besides common's.
 type OwnRole = Scenario;
 
-use common::{Process, Role, process, test_program};
-use pidone::signal::{self, Signal};
-use pidone::{Errno, Error, ExitStatus, Pid, Reaped};
+use common::{Mode, Process, Role, process, test_program};
+use pidone::signal::{self, Signal, SignalSet};
+use pidone::{ChildStatus, Errno, Error, Pid, Reaped};
 use scenario::{
-    IDLE_TIMEOUT, ORPHANS, PRODUCER_CODES, QUEUE_CODES, RT_SIGNAL, RUN_ORPHANS, STATUS_SCRIPTS,
-    Scenario,
+    COMMANDS, FORK_INIT_CODE, IDLE_TIMEOUT, ORPHANS, PRODUCER_CODES, QUEUE_CODES, RT_SIGNAL,
+    RUN_ORPHANS, STATUS_SCRIPTS, Scenario, THREAD_ORPHANS,
 };
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
@@ -45,21 +45,21 @@ fn two_hundred_orphans_are_all_reaped_and_reported() {
     assert_eq!(everyone.len(), 2 * ORPHANS, "pids are not distinct");
 
     let reports = outcome.reaped("reaped");
-    let mut by_pid: HashMap<Pid, Vec<ExitStatus>> = HashMap::new();
+    let mut by_pid: HashMap<Pid, Vec<ChildStatus>> = HashMap::new();
     for reaped in &reports {
         by_pid.entry(reaped.pid).or_default().push(reaped.status);
     }
     for pid in &intermediates {
         assert_eq!(
             by_pid.get(pid),
-            Some(&vec![ExitStatus::Exited(0)]),
+            Some(&vec![ChildStatus::Exited(0)]),
             "{pid:?}"
         );
     }
     for pid in &orphans {
         assert_eq!(
             by_pid.get(pid),
-            Some(&vec![ExitStatus::Exited(7)]),
+            Some(&vec![ChildStatus::Exited(7)]),
             "{pid:?}"
         );
     }
@@ -76,7 +76,7 @@ fn statuses_are_decoded() {
     let reports = outcome.reaped("reaped");
     assert_eq!(reports.len(), children.len());
     let status = |index: usize| {
-        let found: Vec<ExitStatus> = reports
+        let found: Vec<ChildStatus> = reports
             .iter()
             .filter(|r| r.pid == children[index])
             .map(|r| r.status)
@@ -84,19 +84,19 @@ fn statuses_are_decoded() {
         assert_eq!(found.len(), 1, "{}: {found:?}", STATUS_SCRIPTS[index]);
         found[0]
     };
-    let killed = |signal| ExitStatus::Killed {
+    let killed = |signal| ChildStatus::Killed {
         signal,
         core_dumped: false,
     };
-    assert_eq!(status(0), ExitStatus::Exited(0));
-    assert_eq!(status(1), ExitStatus::Exited(3));
-    assert_eq!(status(2), ExitStatus::Exited(255));
+    assert_eq!(status(0), ChildStatus::Exited(0));
+    assert_eq!(status(1), ChildStatus::Exited(3));
+    assert_eq!(status(2), ChildStatus::Exited(255));
     assert_eq!(status(3), killed(Signal::KILL));
     assert_eq!(status(4), killed(Signal::TERM));
     // A `core_pattern` that pipes to a program dumps core whatever
     // RLIMIT_CORE says: only the signal is certain.
     assert!(
-        matches!(status(5), ExitStatus::Killed { signal, .. } if signal == Signal::SEGV),
+        matches!(status(5), ChildStatus::Killed { signal, .. } if signal == Signal::SEGV),
         "{:?}",
         status(5)
     );
@@ -115,9 +115,9 @@ fn stops_and_continues_are_reported_when_asked_for() {
     assert_eq!(
         outcome.reaped("reaped"),
         [
-            reaped(ExitStatus::Stopped(Signal::STOP)),
-            reaped(ExitStatus::Continued),
-            reaped(ExitStatus::Exited(5)),
+            reaped(ChildStatus::Stopped(Signal::STOP)),
+            reaped(ChildStatus::Continued),
+            reaped(ChildStatus::Exited(5)),
         ]
     );
 }
@@ -134,7 +134,7 @@ fn stops_and_continues_are_not_reported_unless_asked_for() {
         outcome.reaped("reaped"),
         [Reaped {
             pid,
-            status: ExitStatus::Exited(5)
+            status: ChildStatus::Exited(5)
         }]
     );
 }
@@ -147,7 +147,7 @@ fn a_reaper_of_one_pid_leaves_other_zombies_alone() {
         outcome.reaped("reaped"),
         [Reaped {
             pid: target,
-            status: ExitStatus::Exited(4)
+            status: ChildStatus::Exited(4)
         }]
     );
     assert_bystanders_left_as_zombies(&outcome);
@@ -158,14 +158,14 @@ fn a_reaper_of_one_group_leaves_other_zombies_alone() {
     let outcome = run(Scenario::Group);
     let leader = outcome.pid("group");
     let member = outcome.pid("member");
-    let reported: HashMap<Pid, ExitStatus> = outcome
+    let reported: HashMap<Pid, ChildStatus> = outcome
         .reaped("reaped")
         .into_iter()
         .map(|r| (r.pid, r.status))
         .collect();
     let expected = HashMap::from([
-        (leader, ExitStatus::Exited(4)),
-        (member, ExitStatus::Exited(5)),
+        (leader, ChildStatus::Exited(4)),
+        (member, ChildStatus::Exited(5)),
     ]);
     assert_eq!(reported, expected);
     assert_eq!(outcome.values("reaped").len(), 2, "reported twice");
@@ -188,7 +188,7 @@ fn assert_bystanders_left_as_zombies(outcome: &Transcript) {
     for (pid, state) in &bystanders {
         assert_eq!(*state, "Z", "{pid:?}");
     }
-    let statuses = [ExitStatus::Exited(1), ExitStatus::Exited(2)];
+    let statuses = [ChildStatus::Exited(1), ChildStatus::Exited(2)];
     let expected: Vec<Reaped> = bystanders
         .iter()
         .zip(statuses)
@@ -228,7 +228,7 @@ fn a_full_queue_counts_what_it_drops() {
         assert_eq!(distinct.len(), capacity, "{label}: {delivered:?}");
         for reaped in &delivered {
             let code = children.get(&reaped.pid).copied();
-            let status = code.map(ExitStatus::Exited);
+            let status = code.map(ChildStatus::Exited);
             assert_eq!(Some(reaped.status), status, "{label}: {reaped:?}");
         }
         assert_eq!(outcome.value(&format!("{label}-left")), echild(), "{label}");
@@ -258,7 +258,7 @@ fn a_drain_says_whether_children_are_left() {
     let reports = outcome.reaped("reaped");
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].pid, child[0]);
-    assert_eq!(reports[0].status, ExitStatus::Exited(4));
+    assert_eq!(reports[0].status, ChildStatus::Exited(4));
     // Once it is reaped, wait4 says ECHILD: none is left.
     assert_eq!(outcome.value("exited"), "false");
     assert_eq!(outcome.value("drain"), "Ok(false) 0");
@@ -353,10 +353,10 @@ fn run_reaps_orphans_into_a_closure() {
     read_reports_of(&mut running, &orphans);
     running.kill();
 
-    let expected: HashMap<Pid, ExitStatus> = intermediates
+    let expected: HashMap<Pid, ChildStatus> = intermediates
         .iter()
-        .map(|&pid| (pid, ExitStatus::Exited(0)))
-        .chain(orphans.iter().map(|&pid| (pid, ExitStatus::Exited(7))))
+        .map(|&pid| (pid, ChildStatus::Exited(0)))
+        .chain(orphans.iter().map(|&pid| (pid, ChildStatus::Exited(7))))
         .collect();
     assert_eq!(reported, expected);
 }
@@ -441,7 +441,16 @@ struct Running {
 
 impl Running {
     fn start(scenario: Scenario, stdin: Stdio) -> Running {
-        let program = test_program();
+        Running::start_in(scenario, stdin, Mode::Subreaper)
+    }
+
+    /// [`Running::start`], as PID 1 of a new PID namespace with
+    /// [`Mode::Pid1`].
+    fn start_in(scenario: Scenario, stdin: Stdio, mode: Mode) -> Running {
+        let mut program = test_program();
+        if mode == Mode::Pid1 {
+            program.splice(0..0, common::pid1_prefix());
+        }
         let mut child = Command::new(&program[0])
             .args(&program[1..])
             .env(Scenario::VAR, scenario.encode())
@@ -569,4 +578,199 @@ impl Drop for Running {
             let _ = watchdog.join();
         }
     }
+}
+
+/// The errors read as sentences with `{}`, errno included, and go into a
+/// `Box<dyn std::error::Error>` as `?` and `anyhow` want them.
+#[test]
+fn errors_are_std_errors() {
+    let subreaper: Box<dyn std::error::Error> = Box::new(Error::Subreaper(Errno::INVAL));
+    assert_eq!(
+        subreaper.to_string(),
+        format!("cannot become a child subreaper: {}", Errno::INVAL)
+    );
+    assert!(Error::NotPid1.to_string().contains("child subreaper"));
+    let boxed: Box<dyn std::error::Error> = Box::new(Signal::parse(b"TREM").unwrap_err());
+    assert_eq!(
+        boxed.to_string(),
+        "not a signal name or number from 1 to 64"
+    );
+}
+
+/// In a program with a libc (this test binary links musl), the safe
+/// functions never block, wait for, ignore or send signals 32 and 33, which
+/// the libc's threads use: they leave them out of sets and refuse them
+/// alone. On a thread of its own, since the mask is per thread.
+#[test]
+fn safe_functions_leave_the_libc_signals_alone() {
+    thread::spawn(|| {
+        let reserved = SignalSet::LIBC_RESERVED;
+        assert_eq!(
+            reserved.iter().map(Signal::as_raw).collect::<Vec<_>>(),
+            [32, 33]
+        );
+        let before = signal::block(SignalSet::ALL).expect("rt_sigprocmask");
+        let blocked = common::signal_mask();
+        let during_set_mask = {
+            signal::set_mask(SignalSet::ALL).expect("rt_sigprocmask");
+            common::signal_mask()
+        };
+        signal::set_mask(before).expect("rt_sigprocmask");
+        let unblockable = SignalSet::EMPTY.with(Signal::KILL).with(Signal::STOP);
+        let mut expected = SignalSet::ALL.difference(reserved).difference(unblockable);
+        // QEMU keeps the highest signals for itself, and blocks none of them.
+        if common::target_runner().is_some() {
+            expected = SignalSet::from_bits(expected.bits() & (common::signal_bit(61) - 1));
+        }
+        assert_eq!(SignalSet::from_bits(blocked), expected, "after block(ALL)");
+        assert_eq!(
+            SignalSet::from_bits(during_set_mask),
+            expected,
+            "after set_mask(ALL)"
+        );
+        // An empty set once 32 and 33 are out: nothing to take.
+        assert_eq!(
+            signal::wait(reserved, Some(Duration::ZERO)),
+            Err(Errno::AGAIN)
+        );
+        let me = Pid::from_raw(std::process::id() as i32).expect("a pid");
+        for signal in reserved.iter() {
+            assert_eq!(signal::set_ignored(signal, true), Err(Errno::INVAL));
+            assert_eq!(signal::send(me, signal), Err(Errno::INVAL));
+            assert_eq!(signal::send_group(me, signal), Err(Errno::INVAL));
+            assert_eq!(
+                pidone::set_parent_death_signal(Some(signal)),
+                Err(Errno::INVAL)
+            );
+        }
+        // The check is on 32 and 33 only: 34 goes through.
+        let rtmin = Signal::from_raw(34).expect("signal 34");
+        assert_eq!(signal::set_ignored(rtmin, true), Ok(false));
+        assert_eq!(signal::set_ignored(rtmin, false), Ok(true));
+    })
+    .join()
+    .expect("the checks passed");
+}
+
+/// A reaper started on a thread while a thread that does not block SIGCHLD
+/// exists refuses at once, rather than sleep through every orphan's exit.
+#[test]
+fn a_reaper_started_beside_an_unblocking_thread_refuses() {
+    let outcome = run(Scenario::ThreadFirst);
+    assert_eq!(
+        outcome.value("start"),
+        format!("{:?}", Err::<(), _>(Error::ThreadsUnblocked))
+    );
+}
+
+/// SIGCHLD blocked in `main` before any thread: a reaper started and run
+/// on a thread of its own reaps every orphan, with another thread around.
+#[test]
+fn a_reaper_on_a_thread_reaps_every_orphan_when_main_blocked_first() {
+    let outcome = run(Scenario::BlockedFirst);
+    let count = THREAD_ORPHANS.to_string();
+    assert_eq!(outcome.value("orphans"), count);
+    assert_eq!(outcome.value("orphans-reaped"), count);
+    assert_eq!(outcome.value("zombies"), "0");
+    common::report(&format!(
+        "reaper on a thread: {count} of {count} orphans reaped, 0 zombies"
+    ));
+}
+
+/// Whether the fork_init tests cannot run here: under QEMU, whose own
+/// threads (its RCU thread) are in `/proc/self/task`, `fork_init` refuses
+/// with `Error::Threads`, as it should in a program with threads. Says so.
+fn fork_init_cannot_run() -> bool {
+    let emulated = common::target_runner().is_some();
+    if emulated {
+        common::report("fork_init test skipped: under QEMU, QEMU's own threads exist");
+    }
+    emulated
+}
+
+/// The in-process init, as PID 1 of a new namespace and as a child
+/// subreaper: 1,000 `Command::status` calls of the program, each of whose
+/// shells leaves an orphan, all get their own status back (none fails with
+/// ECHILD), an orphan is the init's, and the init is left with no zombie.
+fn fork_init_keeps_commands_working_and_reaps_orphans(mode: Mode) {
+    if fork_init_cannot_run() {
+        return;
+    }
+    let outcome = Running::start_in(Scenario::ForkInitRace, Stdio::null(), mode).finish();
+    assert_eq!(outcome.value("init-pid1"), (mode == Mode::Pid1).to_string());
+    assert_eq!(outcome.value("right"), COMMANDS.to_string());
+    assert_eq!(outcome.value("wrong"), "0");
+    assert_eq!(outcome.value("echild"), "0");
+    assert_eq!(outcome.value("other"), "0");
+    assert_eq!(outcome.value("init-others"), "0");
+    assert_eq!(outcome.value("init-zombies"), "0");
+    assert_eq!(outcome.value("orphan-adopted"), "Some(true)");
+    common::report(&format!(
+        "fork_init ({mode:?}): {} of {COMMANDS} statuses right, 0 ECHILD, 0 zombies left",
+        outcome.value("right")
+    ));
+}
+
+/// The init exits with its child's exit code.
+fn fork_init_exits_with_the_childs_code(mode: Mode) {
+    if fork_init_cannot_run() {
+        return;
+    }
+    let mut running = Running::start_in(Scenario::ForkInitExit, Stdio::null(), mode);
+    let (status, stderr) = running.end();
+    assert_eq!(status.code(), Some(FORK_INIT_CODE), "{stderr}");
+}
+
+/// SIGTERM to the init reaches the child, which dies of it, and the init
+/// exits 128 + 15. As PID 1 the init is `unshare`'s child.
+fn fork_init_forwards_signals_and_exits_128_plus_the_signal(mode: Mode) {
+    if fork_init_cannot_run() {
+        return;
+    }
+    let mut running = Running::start_in(Scenario::ForkInitTerm, Stdio::null(), mode);
+    assert_eq!(running.next_line(), "ready");
+    let init = match mode {
+        Mode::Pid1 => {
+            let children = common::children(running.pid().as_raw_pid());
+            let [init] = children[..] else {
+                panic!("unshare's children: {children:?}");
+            };
+            Pid::from_raw(init.pid).expect("a pid")
+        }
+        Mode::Subreaper => running.pid(),
+    };
+    signal::send(init, Signal::TERM).expect("cannot send SIGTERM");
+    let (status, stderr) = running.end();
+    assert_eq!(status.code(), Some(128 + 15), "{stderr}");
+}
+
+common::test_each_mode!(
+    fork_init_keeps_commands_working_and_reaps_orphans,
+    fork_init_exits_with_the_childs_code,
+    fork_init_forwards_signals_and_exits_128_plus_the_signal,
+);
+
+/// examples/tokio_reaper: `fork_init`, then a tokio runtime whose
+/// `tokio::process` children, each leaving an orphan, all get their own
+/// status back, and the init is left with no zombie.
+#[test]
+fn the_tokio_example_gets_every_status_and_leaves_no_zombie() {
+    if fork_init_cannot_run() {
+        return;
+    }
+    let program = common::example_program("tokio_reaper");
+    let output = Command::new(&program[0])
+        .args(&program[1..])
+        .arg("200")
+        .output()
+        .expect("cannot run the example");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}: {stdout}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(stdout, "200 of 200 statuses right\n0 zombies left\n");
+    common::report(&format!("tokio_reaper: {}", stdout.replace('\n', "; ")));
 }

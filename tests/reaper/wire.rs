@@ -3,22 +3,22 @@
 //! `PID stopped SIGNAL` or `PID continued`.
 
 use pidone::signal::Signal;
-use pidone::{ExitStatus, Pid, Reaped};
+use pidone::{ChildStatus, Pid, Reaped};
 
 /// `reaped` as a line of text.
 pub fn format(reaped: &Reaped) -> String {
     let pid = reaped.pid.as_raw_pid();
     match reaped.status {
-        ExitStatus::Exited(code) => format!("{pid} exited {code}"),
-        ExitStatus::Killed {
+        ChildStatus::Exited(code) => format!("{pid} exited {code}"),
+        ChildStatus::Killed {
             signal,
             core_dumped,
         } => {
             let core = if core_dumped { " core-dumped" } else { "" };
             format!("{pid} killed {}{core}", signal.as_raw())
         }
-        ExitStatus::Stopped(signal) => format!("{pid} stopped {}", signal.as_raw()),
-        ExitStatus::Continued => format!("{pid} continued"),
+        ChildStatus::Stopped(signal) => format!("{pid} stopped {}", signal.as_raw()),
+        ChildStatus::Continued => format!("{pid} continued"),
     }
 }
 
@@ -29,17 +29,17 @@ pub fn parse(line: &str) -> Reaped {
         Signal::from_raw(word.parse().expect("a signal number")).expect("a signal from 1 to 64")
     };
     let status = match words[1..] {
-        ["exited", code] => ExitStatus::Exited(code.parse().expect("an exit code")),
-        ["killed", number] => ExitStatus::Killed {
+        ["exited", code] => ChildStatus::Exited(code.parse().expect("an exit code")),
+        ["killed", number] => ChildStatus::Killed {
             signal: signal(number),
             core_dumped: false,
         },
-        ["killed", number, "core-dumped"] => ExitStatus::Killed {
+        ["killed", number, "core-dumped"] => ChildStatus::Killed {
             signal: signal(number),
             core_dumped: true,
         },
-        ["stopped", number] => ExitStatus::Stopped(signal(number)),
-        ["continued"] => ExitStatus::Continued,
+        ["stopped", number] => ChildStatus::Stopped(signal(number)),
+        ["continued"] => ChildStatus::Continued,
         _ => panic!("not a status: {line:?}"),
     };
     Reaped {

@@ -1,0 +1,84 @@
+//! An in-process init: [`fork_init`], go-reaper's `RunForked` done right.
+
+use crate::signal::{self, Signal, SignalSet};
+use crate::{Error, Reaped, WaitOptions, WaitTarget, drain, sys, threads};
+
+/// Makes this program its own init, in one call at the top of `main`: for a
+/// `FROM scratch` image that holds one static Rust binary.
+///
+/// The process forks. The child returns `Ok(())` from the call with the
+/// signal state it had before, and runs the program; its own children are
+/// its own, so `std::process::Command`'s waits work as they always do. The
+/// parent never returns: it is the init. It forwards every signal it can
+/// catch to the child, reaps every process that is re-parented to it (as
+/// PID 1, or as a child subreaper when it is not PID 1), and when the child
+/// ends it exits with the child's status: its exit code, or 128 + the
+/// signal that killed it, as a shell reports it.
+///
+/// This is the default way to use the library in a std program: no wait of
+/// the program's ever fails with `ECHILD` or gets another's status, since
+/// the reaper is another process.
+///
+/// Errors come before the fork, in the one process: [`Error::Threads`]
+/// when a thread exists already (the child of a fork keeps only the
+/// calling thread, and any lock another one held stays locked forever),
+/// [`Error::Proc`] when `/proc/self/task` cannot tell,
+/// [`Error::Subreaper`] when the process is not PID 1 and cannot become a
+/// child subreaper, and [`Error::Sys`] when `fork` or the signal mask fails.
+pub fn fork_init() -> Result<(), Error> {
+    match threads::single() {
+        Ok(true) => {}
+        Ok(false) => return Err(Error::Threads),
+        Err(errno) => return Err(Error::Proc(errno)),
+    }
+    if !crate::is_pid1() && !crate::is_child_subreaper() {
+        crate::set_child_subreaper().map_err(Error::Subreaper)?;
+    }
+    // An inherited SIG_IGN for SIGCHLD would have the kernel reap every
+    // child itself, and the init would never learn the child's status.
+    let sigchld_ignored = signal::set_ignored(Signal::CHLD, false)?;
+    let previous_mask = signal::block(SignalSet::ALL)?;
+    // SAFETY: the process has one thread, checked above.
+    match unsafe { sys::fork() } {
+        Ok(Some(child)) => supervise(child),
+        Ok(None) => {
+            if sigchld_ignored {
+                signal::set_ignored(Signal::CHLD, true)?;
+            }
+            signal::set_mask(previous_mask)?;
+            Ok(())
+        }
+        Err(errno) => {
+            signal::set_mask(previous_mask)?;
+            Err(Error::Sys(errno))
+        }
+    }
+}
+
+/// The init's loop: sleep until a signal comes; `SIGCHLD` means reap,
+/// every other signal is forwarded to `child`. Exits with the child's
+/// status once it has ended.
+fn supervise(child: crate::Pid) -> ! {
+    loop {
+        match signal::wait(SignalSet::ALL, None) {
+            Ok(Signal::CHLD) => {
+                let mut code = None;
+                // An error other than ECHILD: try again at the next SIGCHLD.
+                let _ = drain(WaitTarget::Any, WaitOptions::NONE, |reaped: Reaped| {
+                    if reaped.pid == child {
+                        code = reaped.status.code();
+                    }
+                });
+                if let Some(code) = code {
+                    sys::exit_group(code)
+                }
+            }
+            // ESRCH: the child is gone, and its SIGCHLD is on its way.
+            Ok(other) => {
+                let _ = signal::send(child, other);
+            }
+            // EINTR: a stop and continue interrupted the sleep.
+            Err(_) => {}
+        }
+    }
+}
