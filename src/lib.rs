@@ -39,8 +39,9 @@
 //! ```no_run
 //! use pidone::{Config, Reaper, Reaped, WaitOptions, WaitTarget};
 //!
-//! // go-reaper's defaults: any child, the PID-1 check on. Here the process
-//! // is not PID 1, so it becomes a child subreaper instead.
+//! // Any child, as go-reaper waits. go-reaper's PID-1 check is off here
+//! // (`DisablePid1Check`): this process need not be PID 1, and becomes a
+//! // child subreaper instead (`EnableChildSubreaper`).
 //! let config = Config {
 //!     target: WaitTarget::Any,
 //!     options: WaitOptions::NONE,
