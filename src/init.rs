@@ -1,7 +1,9 @@
 //! An in-process init: [`fork_init`], go-reaper's `RunForked` done right.
 
+use crate::cli::Options;
 use crate::signal::{self, Signal, SignalSet};
-use crate::{Error, Reaped, WaitOptions, WaitTarget, drain, sys, threads};
+use crate::supervise::Supervisor;
+use crate::{Error, sys, threads};
 
 /// Makes this program its own init, in one call at the top of `main`: for a
 /// `FROM scratch` image that holds one static Rust binary.
@@ -14,6 +16,9 @@ use crate::{Error, Reaped, WaitOptions, WaitTarget, drain, sys, threads};
 /// PID 1, or as a child subreaper when it is not PID 1), and when the child
 /// ends it exits with the child's status: its exit code, or 128 + the
 /// signal that killed it, as a shell reports it.
+///
+/// The parent runs the `pidone` binary's own loop, with its default
+/// options: the same forwarding and reaping, tested by the same tests.
 ///
 /// This is the default way to use the library in a std program: no wait of
 /// the program's ever fails with `ECHILD` or gets another's status, since
@@ -31,7 +36,8 @@ pub fn fork_init() -> Result<(), Error> {
         Ok(false) => return Err(Error::Threads),
         Err(errno) => return Err(Error::Proc(errno)),
     }
-    if !crate::is_pid1() && !crate::is_child_subreaper() {
+    let pid1 = crate::is_pid1();
+    if !pid1 && !crate::is_child_subreaper() {
         crate::set_child_subreaper().map_err(Error::Subreaper)?;
     }
     // An inherited SIG_IGN for SIGCHLD would have the kernel reap every
@@ -40,7 +46,19 @@ pub fn fork_init() -> Result<(), Error> {
     let previous_mask = signal::block(SignalSet::ALL)?;
     // SAFETY: the process has one thread, checked above.
     match unsafe { sys::fork() } {
-        Ok(Some(child)) => supervise(child),
+        Ok(Some(child)) => {
+            let options = Options::default();
+            // SAFETY: the waited set leaves out signals 32 and 33, as every
+            // safe function does; `block` blocked the rest.
+            let init = unsafe {
+                Supervisor::new(
+                    &options,
+                    SignalSet::ALL.difference(SignalSet::LIBC_RESERVED),
+                    pid1,
+                )
+            };
+            init.run(Some(child))
+        }
         Ok(None) => {
             if sigchld_ignored {
                 signal::set_ignored(Signal::CHLD, true)?;
@@ -51,34 +69,6 @@ pub fn fork_init() -> Result<(), Error> {
         Err(errno) => {
             signal::set_mask(previous_mask)?;
             Err(Error::Sys(errno))
-        }
-    }
-}
-
-/// The init's loop: sleep until a signal comes; `SIGCHLD` means reap,
-/// every other signal is forwarded to `child`. Exits with the child's
-/// status once it has ended.
-fn supervise(child: crate::Pid) -> ! {
-    loop {
-        match signal::wait(SignalSet::ALL, None) {
-            Ok(Signal::CHLD) => {
-                let mut code = None;
-                // An error other than ECHILD: try again at the next SIGCHLD.
-                let _ = drain(WaitTarget::Any, WaitOptions::NONE, |reaped: Reaped| {
-                    if reaped.pid == child {
-                        code = reaped.status.code();
-                    }
-                });
-                if let Some(code) = code {
-                    sys::exit_group(code)
-                }
-            }
-            // ESRCH: the child is gone, and its SIGCHLD is on its way.
-            Ok(other) => {
-                let _ = signal::send(child, other);
-            }
-            // EINTR: a stop and continue interrupted the sleep.
-            Err(_) => {}
         }
     }
 }

@@ -138,6 +138,8 @@ mod reap;
 pub mod signal;
 #[doc(hidden)]
 pub mod spawn;
+#[doc(hidden)]
+pub mod supervise;
 mod sys;
 mod threads;
 
