@@ -49,7 +49,8 @@ pub fn fork_init() -> Result<(), Error> {
         Ok(Some(child)) => {
             let options = Options::default();
             // SAFETY: the waited set leaves out signals 32 and 33, as every
-            // safe function does; `block` blocked the rest.
+            // safe function does, and the default options rewrite nothing;
+            // `block` blocked the rest.
             let init = unsafe {
                 Supervisor::new(
                     &options,

@@ -32,8 +32,9 @@ impl<'a> Supervisor<'a> {
     ///
     /// # Safety
     ///
-    /// `waited` holds signals 32 and 33 only in a program with no libc, as
-    /// [`signal::wait_unchecked`] requires.
+    /// `waited` holds signals 32 and 33, and `options.rewrites` turns a
+    /// signal into one of them, only in a program with no libc, as
+    /// [`signal::wait_unchecked`] and [`signal::send_unchecked`] require.
     pub unsafe fn new(options: &'a Options, waited: SignalSet, pid1: bool) -> Supervisor<'a> {
         Supervisor {
             options,
@@ -128,8 +129,8 @@ impl<'a> Supervisor<'a> {
             say(b"forwarding signal \x03", b"", [signal.as_raw() as u32, 0]);
         }
         // ESRCH: the target is gone and its SIGCHLD is on its way.
-        // SAFETY: pidone links no libc; signals 32 and 33 are forwarded like
-        // any other.
+        // SAFETY: `signal` came from `waited` or from `-r`, which hold 32 or
+        // 33 only in a program with no libc (`Supervisor::new`'s contract).
         let _ = unsafe { signal::send_unchecked(to, signal) };
     }
 
