@@ -289,10 +289,14 @@ fn grace_terminates_what_is_left() {
     }
 }
 
-fn grace_kills_what_ignores_term(mode: Mode) {
-    const GRACE: Duration = Duration::from_secs(2);
+/// pidone with `--grace SECONDS` (and `extra` options), whose kid exits
+/// with 6 and leaves a leftover that ignores TERM; once the kid said
+/// `ready`.
+fn leftover_ignoring_term(mode: Mode, seconds: u64, extra: &[&str]) -> Running {
     let mut running = Pidone::new(mode)
-        .args(["--grace", &GRACE.as_secs().to_string(), "-w", "--"])
+        .args(["--grace", &seconds.to_string(), "-w"])
+        .args(extra.iter().copied())
+        .arg("--")
         .kid(Kid::Leftover {
             ignores_term: true,
             own_group: false,
@@ -300,15 +304,27 @@ fn grace_kills_what_ignores_term(mode: Mode) {
         })
         .spawn();
     assert_eq!(running.line(), "ready");
-    let start = Instant::now();
-    let finished = running.wait();
-    let elapsed = start.elapsed();
+    running
+}
+
+/// pidone exited with the kid's 6, and `-w` told of the leftover, killed
+/// by `signal`.
+fn assert_kid_status_and_leftover_killed_by(finished: &Finished, signal: i32, mode: Mode) {
     assert_eq!(finished.code(), 6, "{mode:?}\n{finished}");
     assert_eq!(
-        reaped_zombies(&finished, 128 + SIGKILL),
+        reaped_zombies(finished, 128 + signal),
         (1, 1),
         "{mode:?}\n{finished}"
     );
+}
+
+fn grace_kills_what_ignores_term(mode: Mode) {
+    const GRACE: Duration = Duration::from_secs(2);
+    let running = leftover_ignoring_term(mode, GRACE.as_secs(), &[]);
+    let start = Instant::now();
+    let finished = running.wait();
+    let elapsed = start.elapsed();
+    assert_kid_status_and_leftover_killed_by(&finished, SIGKILL, mode);
     // The grace time, plus up to a second of rounding; the kid printed
     // `ready` a moment before it exited and the time began.
     assert!(
@@ -323,15 +339,7 @@ test_each_mode!(grace_kills_what_ignores_term);
 /// an INT from outside ends a leftover that ignores the TERM pidone sent
 /// it, long before the grace time would have.
 fn grace_forwards_signals_to_what_is_left(mode: Mode) {
-    let mut running = Pidone::new(mode)
-        .args(["--grace", "60", "-v", "-w", "--"])
-        .kid(Kid::Leftover {
-            ignores_term: true,
-            own_group: false,
-            code: 6,
-        })
-        .spawn();
-    assert_eq!(running.line(), "ready");
+    let mut running = leftover_ignoring_term(mode, 60, &["-v"]);
     // `-v` tells of the child once it is reaped, and the grace time starts
     // with TERM right after: once pidone sleeps again, it is in there.
     let line = running.stderr_line();
@@ -344,12 +352,7 @@ fn grace_forwards_signals_to_what_is_left(mode: Mode) {
     running.signal(SIGINT);
     let finished = running.wait();
     let elapsed = start.elapsed();
-    assert_eq!(finished.code(), 6, "{mode:?}\n{finished}");
-    assert_eq!(
-        reaped_zombies(&finished, 128 + SIGINT),
-        (1, 1),
-        "{mode:?}\n{finished}"
-    );
+    assert_kid_status_and_leftover_killed_by(&finished, SIGINT, mode);
     assert!(
         elapsed < Duration::from_secs(20),
         "{mode:?}: {elapsed:?}\n{finished}"
