@@ -28,7 +28,10 @@ fn main() {
         // `--build-id=none` and `-znoseparate-code` would change nothing.
         "-znorelro",
     ] {
-        println!("cargo:rustc-link-arg-bin=pidone={arg}");
+        // examples/no_libc_init.rs starts and links as pidone does.
+        for bin in ["pidone", "no-libc-init"] {
+            println!("cargo:rustc-link-arg-bin={bin}={arg}");
+        }
     }
 }
 

@@ -360,6 +360,52 @@ fn grace_forwards_signals_to_what_is_left(mode: Mode) {
 }
 test_each_mode!(grace_forwards_signals_to_what_is_left);
 
+/// examples/no_libc_init.rs, `fork_init` in a program with no libc and no
+/// std, as PID 1 of a new namespace: the child's exit code comes back, and
+/// a TERM sent to the init reaches the child, which exits 128 + 15. Under
+/// QEMU, whose own threads the program sees, `fork_init` refuses, and the
+/// program says so and exits 3.
+#[test]
+fn fork_init_without_a_libc() {
+    let run = |args: &[&str]| {
+        let argv: Vec<OsString> = pid1_prefix()
+            .into_iter()
+            .chain(no_libc_init_program())
+            .chain(args.iter().map(OsString::from))
+            .collect();
+        let mut command = Command::new(&argv[0]);
+        command.args(&argv[1..]).stdin(std::process::Stdio::null());
+        command
+    };
+    let output = run(&["exit", "7"]).output().expect("run no-libc-init");
+    if target_runner().is_some() {
+        assert_eq!(output.status.code(), Some(3), "{output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("fork_init refused: a thread exists already"),
+            "{stderr}"
+        );
+        return;
+    }
+    assert_eq!(output.status.code(), Some(7), "{output:?}");
+
+    let mut waiting = run(&["wait"]).spawn().expect("run no-libc-init");
+    let unshare = waiting.id() as i32;
+    // The init is unshare's one child; its child, the program, waits.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let init = loop {
+        match children(unshare)[..] {
+            [init] if !children(init.pid).is_empty() => break init.pid,
+            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            _ => panic!("no-libc-init never started its child"),
+        }
+    };
+    // SAFETY: a plain call.
+    assert_eq!(unsafe { libc::kill(init, SIGTERM) }, 0);
+    let status = waiting.wait().expect("wait for no-libc-init");
+    assert_eq!(status.code(), Some(128 + SIGTERM), "{status:?}");
+}
+
 /// Once the child runs, pidone's working directory is `/`, so that it pins
 /// no directory or mount; the child keeps the one pidone was started in.
 fn working_directory_is_root_once_the_child_runs(mode: Mode) {

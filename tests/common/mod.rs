@@ -767,6 +767,15 @@ pub fn example_program(name: &str) -> Vec<OsString> {
     program(target_runner(), &example)
 }
 
+/// The command line that runs examples/no_libc_init.rs, the in-process init
+/// with no libc, built for the test binaries' target: `[runner] binary`.
+pub fn no_libc_init_program() -> Vec<OsString> {
+    program(
+        target_runner(),
+        Path::new(env!("CARGO_BIN_EXE_no-libc-init")),
+    )
+}
+
 /// This test binary, which also plays every [`Role`].
 pub fn test_binary() -> &'static Path {
     static EXE: OnceLock<PathBuf> = OnceLock::new();
