@@ -122,7 +122,7 @@ impl core::ops::BitOr for WaitOptions {
     }
 }
 
-/// The reaping loop: [`wait_nohang`] until no selected child has anything
+/// The reaping loop: [`wait_nohang`]'s one `wait4` until no selected child has anything
 /// more to report, handing each one to `each`. `Ok(true)`: selected children
 /// are left, running or stopped; `Ok(false)`: none is (`ECHILD`). Never
 /// blocks.
@@ -133,10 +133,7 @@ pub fn drain(
 ) -> io::Result<bool> {
     loop {
         match wait4(target, options) {
-            Ok(Some((pid, status))) => each(Reaped {
-                pid,
-                status: ChildStatus::from_raw(status),
-            }),
+            Ok(Some((pid, status))) => each(Reaped::decoded(pid, status)),
             Ok(None) => return Ok(true),
             Err(io::Errno::CHILD) => return Ok(false),
             Err(io::Errno::INTR) => {}
@@ -148,10 +145,17 @@ pub fn drain(
 /// One `wait4(target, WNOHANG | options)`: `Ok(None)` when no selected child
 /// has anything to report, `Err(ECHILD)` when there is no such child at all.
 pub fn wait_nohang(target: WaitTarget, options: WaitOptions) -> io::Result<Option<Reaped>> {
-    Ok(wait4(target, options)?.map(|(pid, status)| Reaped {
-        pid,
-        status: ChildStatus::from_raw(status),
-    }))
+    Ok(wait4(target, options)?.map(|(pid, status)| Reaped::decoded(pid, status)))
+}
+
+impl Reaped {
+    /// `pid`, with its raw `wait4` status word decoded.
+    fn decoded(pid: Pid, status: i32) -> Reaped {
+        Reaped {
+            pid,
+            status: ChildStatus::from_raw(status),
+        }
+    }
 }
 
 /// The one `wait4(target, WNOHANG | options)` of [`wait_nohang`] and
