@@ -13,14 +13,16 @@ use crate::strip_prefix;
 /// What `-h` prints: the usage line ([`USAGE`]), then a summary. Every byte
 /// of it is in the binary, so it is terse; README.md says the rest.
 pub const HELP: &str = "\
-usage: pidone [-hsgvwP] [-e CODE] [-p SIGNAL] [-r FROM:TO] [--grace SECONDS] [--] PROGRAM [ARGS...]
+usage: pidone [-hsgvwWP] [-e CODE] [-p SIGNAL] [-r FROM:TO] [-u USER[:GROUP]] [--grace SECONDS] [--] PROGRAM [ARGS...]
  -s  subreaper       -e CODE     exit 0 if the child exits with CODE
  -g  signal group    -p SIGNAL   parent-death signal
  -v  more messages   -r FROM:TO  forward FROM as TO (TO=0: drop)
  -w  warn on zombies --grace S   TERM leftovers, KILL them after S s
+ -W  wait for all    -u U[:G]    run PROGRAM as user U (and group G)
  -P  no program, reap until TERM or INT
-Exit: the child's code or 128+signal; 1 usage; 125 fork failed;
-126 cannot execute; 127 not found. See README.md.
+Each option is also a PIDONE_ variable; the command line wins.
+Exit: the child's code or 128+signal; 1 usage; 123 -u failed;
+125 fork failed; 126 cannot execute; 127 not found. See README.md.
 ";
 
 /// The one-line usage, printed after every usage error: the first line of
@@ -53,7 +55,7 @@ pub enum Command {
 
 /// The options of a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Options {
+pub struct Options<'a> {
     /// The [`Switch`]es given, a bit each: [`Options::has`] reads them.
     pub switches: u8,
     /// `-e CODE`: child exit codes that count as success.
@@ -66,13 +68,16 @@ pub struct Options {
     pub rewrites: Rewrites,
     /// `--grace SECONDS`: how long leftovers get between TERM and KILL.
     pub grace: Option<u32>,
+    /// `-u USER[:GROUP]`: whom the program runs as, as given (a user, and
+    /// a group after a colon, each a name or a number; neither empty).
+    pub user: Option<&'a [u8]>,
     /// Where PROGRAM is among the arguments given to [`parse`] (which do not
     /// include pidone's own name); with `-P`, their count.
     pub program: usize,
 }
 
-impl Default for Options {
-    fn default() -> Options {
+impl Default for Options<'_> {
+    fn default() -> Self {
         Options {
             switches: 0,
             success_codes: ExitCodes::NONE,
@@ -80,6 +85,7 @@ impl Default for Options {
             verbosity: 1,
             rewrites: Rewrites::IDENTITY,
             grace: None,
+            user: None,
             program: 0,
         }
     }
@@ -90,18 +96,19 @@ impl Default for Options {
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Switch {
-    /// `-s`, or `TINI_SUBREAPER` set: become a child subreaper.
+    /// `-s`: become a child subreaper.
     Subreaper = 1 << 0,
-    /// `-g`, or `TINI_KILL_PROCESS_GROUP` set: forward signals to the
-    /// child's process group.
+    /// `-g`: forward signals to the child's process group.
     KillGroup = 1 << 1,
     /// `-w`: warn for every reaped zombie that is not the main child.
     WarnZombies = 1 << 2,
     /// `-P`: no program; reap until TERM or INT.
     Pause = 1 << 3,
+    /// `-W`: when the main child exits, wait until no process is left.
+    WaitAll = 1 << 4,
 }
 
-impl Options {
+impl Options<'_> {
     /// Whether `switch` was given.
     pub const fn has(&self, switch: Switch) -> bool {
         self.switches & switch as u8 != 0
@@ -113,16 +120,9 @@ impl Options {
     }
 }
 
-/// The one-letter switches: a row each.
-const SWITCHES: [(u8, Switch); 4] = [
-    (b's', Switch::Subreaper),
-    (b'g', Switch::KillGroup),
-    (b'w', Switch::WarnZombies),
-    (b'P', Switch::Pause),
-];
-
 /// An option that takes a value: `-e3`, `-e 3`, `--grace=5`, `--grace 5`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Valued {
     /// `-e CODE`.
     SuccessCode,
@@ -132,19 +132,140 @@ pub enum Valued {
     Rewrite,
     /// `--grace SECONDS`.
     Grace,
+    /// `-u USER[:GROUP]`.
+    User,
 }
 
 impl Valued {
-    /// The option as the user writes it, for [`UsageError::MissingValue`].
+    /// The option as the user writes it, for [`UsageError`]'s messages.
     pub const fn name(self) -> &'static str {
         match self {
             Valued::SuccessCode => "-e",
             Valued::ParentDeath => "-p",
             Valued::Rewrite => "-r",
             Valued::Grace => "--grace",
+            Valued::User => "-u",
+        }
+    }
+
+    /// Whether the option adds to what it sets, and may be given again: the
+    /// environment's form then takes a list, `PIDONE_REWRITE=HUP:0,USR1:TERM`.
+    const fn repeats(self) -> bool {
+        matches!(self, Valued::SuccessCode | Valued::Rewrite)
+    }
+}
+
+/// What an option of [`OPTIONS`] is to the parser.
+#[derive(Copy, Clone)]
+enum Kind {
+    /// A [`Switch`]: on the command line it turns it on; its variable is
+    /// `1` (on) or `0` (off).
+    Switch(Switch),
+    /// `-v`: one more each time; its variable is the level, 0 to 255.
+    Verbosity,
+    /// An option with a value: its variable has the same value.
+    Valued(Valued),
+}
+
+impl Kind {
+    /// Its bit in the set of options given so far.
+    const fn bit(self) -> u16 {
+        match self {
+            Kind::Switch(switch) => switch as u16,
+            Kind::Verbosity => 1 << 7,
+            Kind::Valued(option) => 1 << (8 + option as u16),
         }
     }
 }
+
+/// One option of a run.
+struct Row {
+    /// Its letter on the command line; `--grace` has none.
+    letter: Option<u8>,
+    /// Its variable's name in the environment, after [`PREFIX`]. With `tini`,
+    /// tini's name too, after `TINI_`.
+    variable: &'static [u8],
+    /// Whether tini reads the variable, as `TINI_` + `variable`: set at all,
+    /// a switch is on; the verbosity is read as `atoi` reads it.
+    tini: bool,
+    kind: Kind,
+}
+
+/// The prefix of pidone's variables: `PIDONE_GRACE=5` is `--grace 5`.
+const PREFIX: &[u8] = b"PIDONE_";
+
+/// Every option of a run, a row each: its letter, its variable, and what it
+/// is. A new option is a row here and, if it takes a value, a [`Valued`]
+/// variant, whose arms in [`Valued::name`] and `apply` the compiler then
+/// asks for.
+const OPTIONS: [Row; 11] = [
+    Row {
+        letter: Some(b's'),
+        variable: b"SUBREAPER",
+        tini: true,
+        kind: Kind::Switch(Switch::Subreaper),
+    },
+    Row {
+        letter: Some(b'g'),
+        variable: b"KILL_PROCESS_GROUP",
+        tini: true,
+        kind: Kind::Switch(Switch::KillGroup),
+    },
+    Row {
+        letter: Some(b'w'),
+        variable: b"WARN_ZOMBIES",
+        tini: false,
+        kind: Kind::Switch(Switch::WarnZombies),
+    },
+    Row {
+        letter: Some(b'W'),
+        variable: b"WAIT_ALL",
+        tini: false,
+        kind: Kind::Switch(Switch::WaitAll),
+    },
+    Row {
+        letter: Some(b'P'),
+        variable: b"PAUSE",
+        tini: false,
+        kind: Kind::Switch(Switch::Pause),
+    },
+    Row {
+        letter: Some(b'v'),
+        variable: b"VERBOSITY",
+        tini: true,
+        kind: Kind::Verbosity,
+    },
+    Row {
+        letter: Some(b'e'),
+        variable: b"SUCCESS_CODES",
+        tini: false,
+        kind: Kind::Valued(Valued::SuccessCode),
+    },
+    Row {
+        letter: Some(b'p'),
+        variable: b"PARENT_DEATH_SIGNAL",
+        tini: false,
+        kind: Kind::Valued(Valued::ParentDeath),
+    },
+    Row {
+        letter: Some(b'r'),
+        variable: b"REWRITE",
+        tini: false,
+        kind: Kind::Valued(Valued::Rewrite),
+    },
+    Row {
+        letter: None,
+        variable: b"GRACE",
+        tini: false,
+        kind: Kind::Valued(Valued::Grace),
+    },
+    Row {
+        letter: Some(b'u'),
+        variable: b"USER",
+        tini: false,
+        kind: Kind::Valued(Valued::User),
+    },
+];
 
 /// A set of exit codes 0 to 255.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -210,69 +331,95 @@ pub enum UsageError<'a> {
     UnknownFlag(&'a [u8]),
     /// An option that takes a value came last.
     MissingValue(&'static str),
-    /// `-e` with something other than 0 to 255.
-    BadExitCode(&'a [u8]),
-    /// `-p` or `-r` with something that names no signal.
-    BadSignal(&'a [u8]),
-    /// `-r` with no `:` between two signals.
-    BadRewrite(&'a [u8]),
-    /// `--grace` with something other than a whole number of seconds.
-    BadGrace(&'a [u8]),
     /// No PROGRAM, and no `-P`.
     NoProgram,
     /// `-P` and a PROGRAM: pause mode runs nothing.
     PauseWithProgram,
+    /// A value that an option, or a variable, cannot take.
+    BadValue {
+        /// Where it was given: the option (`-e`) or the variable's name.
+        at: &'a [u8],
+        /// The value, or the part of it that is wrong.
+        value: &'a [u8],
+        /// What it should have been.
+        wanted: Wanted,
+    },
 }
 
-impl<'a> UsageError<'a> {
-    /// What is wrong, as a template for [`crate::message::say`] and the
-    /// user's text that fills it in.
-    pub fn template(&self) -> (&'static [u8], &'a [u8]) {
-        let (index, text): (usize, &[u8]) = match *self {
+/// What a value should have been, for [`UsageError::BadValue`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Wanted {
+    /// `-e`: 0 to 255.
+    ExitCode,
+    /// `-p`, or either half of `-r`.
+    Signal,
+    /// `-r`: two signals and a colon.
+    Rewrite,
+    /// `--grace`: up to a year.
+    Seconds,
+    /// A switch's variable.
+    OnOff,
+    /// The verbosity's variable.
+    Level,
+    /// `-u`.
+    User,
+}
+
+impl UsageError<'_> {
+    /// One line, `pidone: ...\n`, saying what is wrong.
+    pub fn message(&self) -> Message {
+        let mut m = Message::new();
+        m.push(b"pidone: ");
+        let (line, text): (usize, &[u8]) = match *self {
             UsageError::UnknownOption(option) => (0, option),
             UsageError::UnknownFlag(flag) => (1, flag),
             UsageError::MissingValue(option) => (2, option.as_bytes()),
-            UsageError::BadExitCode(code) => (3, code),
-            UsageError::BadSignal(signal) => (4, signal),
-            UsageError::BadRewrite(rewrite) => (5, rewrite),
-            UsageError::BadGrace(grace) => (6, grace),
-            UsageError::NoProgram => (7, b""),
-            // The last: USAGE_ERROR_COUNT - 1.
-            UsageError::PauseWithProgram => (8, b""),
+            UsageError::NoProgram => (3, b""),
+            // The last before BadValue's lines.
+            UsageError::PauseWithProgram => (WANTED_LINE - 1, b""),
+            UsageError::BadValue { at, value, wanted } => {
+                m.push_quoted(at)
+                    .push(b": '")
+                    .push_quoted(value)
+                    .push(b"' is not ");
+                (WANTED_LINE + wanted as usize, b"")
+            }
         };
-        const _: () = assert!(8 == USAGE_ERROR_COUNT - 1);
         // In step, as the assertion after USAGE_ERROR_STARTS makes sure:
         // every line starts after the one before and ends with a newline.
-        let start = usize::from(USAGE_ERROR_STARTS[index]);
-        let end = usize::from(USAGE_ERROR_STARTS[index + 1]) - 1;
-        (USAGE_ERRORS.get(start..end).unwrap_or_default(), text)
-    }
-
-    /// One line, `pidone: ...\n`, saying what is wrong.
-    pub fn message(&self) -> Message {
-        let (template, text) = self.template();
-        let mut m = Message::new();
-        m.push(b"pidone: ").fill(template, text, [0; 2]).push(b"\n");
+        let start = usize::from(USAGE_ERROR_STARTS[line]);
+        let end = usize::from(USAGE_ERROR_STARTS[line + 1]) - 1;
+        let template = USAGE_ERRORS.get(start..end).unwrap_or_default();
+        m.fill(template, text, [0; 2]).push(b"\n");
         m
     }
 }
 
-/// The templates of [`UsageError::template`], one a line, in the order of
-/// its variants: one byte string instead of a table of pointers.
+/// The templates of [`UsageError::message`], one a line: a line per variant
+/// but the last, in their order, then what each [`Wanted`] says, in its
+/// order. One byte string instead of a table of pointers.
 const USAGE_ERRORS: &[u8] = b"\
 unknown option '\x01'
 unknown option '-\x01'
 option \x01 needs a value
--e: '\x01' is not an exit code from 0 to 255
-'\x01' is not a signal
--r: '\x01' is not FROM:TO (two signals, TO may be 0)
---grace: '\x01' is not a whole number of seconds
 no program to run (or -P to pause)
 -P runs no program, but one was given
+an exit code from 0 to 255
+a signal
+FROM:TO (two signals, TO may be 0)
+a whole number of seconds
+0 or 1
+a number from 0 to 255
+USER[:GROUP]
 ";
 
-/// How many variants [`UsageError`] has, and so lines [`USAGE_ERRORS`].
-const USAGE_ERROR_COUNT: usize = 9;
+/// Where [`Wanted`]'s lines start among [`USAGE_ERRORS`]'.
+const WANTED_LINE: usize = 5;
+
+/// How many lines [`USAGE_ERRORS`] has: [`WANTED_LINE`], and one per
+/// [`Wanted`] variant (the last is `User`).
+const USAGE_ERROR_COUNT: usize = WANTED_LINE + Wanted::User as usize + 1;
 
 /// Where each line of [`USAGE_ERRORS`] starts, and where the last ends
 /// (after its newline), worked out when compiling. A line more than
@@ -292,7 +439,7 @@ const USAGE_ERROR_STARTS: [u16; USAGE_ERROR_COUNT + 1] = {
 };
 const _: () = assert!(
     USAGE_ERROR_STARTS[USAGE_ERROR_COUNT] as usize == USAGE_ERRORS.len(),
-    "USAGE_ERRORS needs one line, ending in a newline, per UsageError variant"
+    "USAGE_ERRORS needs one line, ending in a newline, per UsageError variant and Wanted variant"
 );
 
 /// What the next argument is to the parser.
@@ -306,27 +453,21 @@ enum Next {
     Program,
 }
 
-/// Parses the arguments after pidone's own name, and the environment
-/// (`NAME=VALUE` entries) for tini's variables.
-///
-/// A new option is an arm among the letters below (or beside `--grace`)
-/// and, if it takes a value, a [`Valued`] variant, whose arms in
-/// [`Valued::name`] and in `apply` the compiler then asks for.
+/// Parses the arguments after pidone's own name, then the environment
+/// (`NAME=VALUE` entries): each option's variable, `PIDONE_` and its name in
+/// [`OPTIONS`], and tini's three. An option given on the command line is
+/// not read from the environment, but `-v` counts up from the verbosity a
+/// variable sets. A `PIDONE_` variable wins over tini's, and the first of
+/// two entries of one variable over the second, as `getenv` finds it.
 pub fn parse<'a>(
     args: impl IntoIterator<Item = &'a [u8]>,
     env: impl IntoIterator<Item = &'a [u8]>,
-    options: &mut Options,
+    options: &mut Options<'a>,
 ) -> Result<Command, UsageError<'a>> {
-    for entry in env {
-        if strip_prefix(entry, b"TINI_SUBREAPER=", false).is_some() {
-            options.set(Switch::Subreaper);
-        } else if strip_prefix(entry, b"TINI_KILL_PROCESS_GROUP=", false).is_some() {
-            options.set(Switch::KillGroup);
-        } else if let Some(value) = strip_prefix(entry, b"TINI_VERBOSITY=", false) {
-            options.verbosity = leading_number(value);
-        }
-    }
-
+    // The options given so far: Kind::bit's.
+    let mut given = 0u16;
+    // How many `-v`s.
+    let mut louder = 0u8;
     let mut next = Next::Option;
     let mut index = 0;
     let mut program = None;
@@ -348,6 +489,7 @@ pub fn parse<'a>(
                 } else if is(b"version") {
                     return Ok(Command::Version);
                 }
+                given |= Kind::Valued(Valued::Grace).bit();
                 match strip_prefix(long, b"grace", false) {
                     Some([]) => {
                         next = Next::Value(Valued::Grace);
@@ -361,28 +503,25 @@ pub fn parse<'a>(
             (Next::Option, [b'-', cluster @ ..]) if !cluster.is_empty() => {
                 let mut rest = cluster;
                 while let [flag, tail @ ..] = rest {
-                    let valued = match flag {
-                        b'h' => return Ok(Command::Help),
-                        b'v' => {
-                            options.verbosity = options.verbosity.saturating_add(1);
-                            None
-                        }
-                        b'e' => Some(Valued::SuccessCode),
-                        b'p' => Some(Valued::ParentDeath),
-                        b'r' => Some(Valued::Rewrite),
-                        _ => match SWITCHES.iter().find(|(letter, _)| letter == flag) {
-                            Some(&(_, switch)) => {
-                                options.set(switch);
-                                None
-                            }
-                            None => {
-                                return Err(UsageError::UnknownFlag(core::slice::from_ref(flag)));
-                            }
-                        },
+                    if *flag == b'h' {
+                        return Ok(Command::Help);
+                    }
+                    let Some(row) = OPTIONS.iter().find(|row| row.letter == Some(*flag)) else {
+                        return Err(UsageError::UnknownFlag(core::slice::from_ref(flag)));
                     };
-                    if let Some(option) = valued {
-                        next = Next::Value(option);
-                        break;
+                    match row.kind {
+                        // Counted apart: `-v` is "one more" than the level
+                        // of the environment, or the default.
+                        Kind::Verbosity => louder = louder.saturating_add(1),
+                        Kind::Switch(switch) => {
+                            given |= row.kind.bit();
+                            options.set(switch);
+                        }
+                        Kind::Valued(option) => {
+                            given |= row.kind.bit();
+                            next = Next::Value(option);
+                            break;
+                        }
                     }
                     rest = tail;
                 }
@@ -398,11 +537,15 @@ pub fn parse<'a>(
             }
         };
         next = Next::Option;
-        apply(options, option, value)?;
+        apply(options, option, value, option.name().as_bytes())?;
     }
     if let Next::Value(option) = next {
         return Err(UsageError::MissingValue(option.name()));
     }
+    for entry in env {
+        read_variable(options, entry, &mut given)?;
+    }
+    options.verbosity = options.verbosity.saturating_add(louder);
     options.program = match (program, options.has(Switch::Pause)) {
         (Some(_), true) => return Err(UsageError::PauseWithProgram),
         (None, false) => return Err(UsageError::NoProgram),
@@ -412,33 +555,106 @@ pub fn parse<'a>(
     Ok(Command::Run)
 }
 
-/// Applies an option's value.
-#[inline(always)]
-fn apply<'a>(options: &mut Options, option: Valued, value: &'a [u8]) -> Result<(), UsageError<'a>> {
+/// Applies one environment entry, if it is an option's variable whose
+/// option is not in `given`; a `PIDONE_` one joins `given`.
+fn read_variable<'a>(
+    options: &mut Options<'a>,
+    entry: &'a [u8],
+    given: &mut u16,
+) -> Result<(), UsageError<'a>> {
+    let Some(equals) = entry.iter().position(|&b| b == b'=') else {
+        return Ok(());
+    };
+    let (name, value) = (&entry[..equals], &entry[equals + 1..]);
+    let (ours, short) = match (
+        strip_prefix(name, PREFIX, false),
+        strip_prefix(name, b"TINI_", false),
+    ) {
+        (Some(short), _) => (true, short),
+        (None, Some(short)) => (false, short),
+        (None, None) => return Ok(()),
+    };
+    let row = OPTIONS
+        .iter()
+        .find(|row| (ours || row.tini) && strip_prefix(short, row.variable, false) == Some(&[]));
+    // Other `PIDONE_` names are left alone, as tini leaves other `TINI_`
+    // ones: tools have their own (this project's tests: `PIDONE_BIN`).
+    let Some(row) = row else {
+        return Ok(());
+    };
+    let bit = row.kind.bit();
+    if *given & bit != 0 {
+        return Ok(());
+    }
+    let bad = |wanted| UsageError::BadValue {
+        at: name,
+        value,
+        wanted,
+    };
+    match row.kind {
+        Kind::Switch(switch) => match (ours, value) {
+            (false, _) | (true, b"1") => options.set(switch),
+            (true, b"0") => options.switches &= !(switch as u8),
+            (true, _) => return Err(bad(Wanted::OnOff)),
+        },
+        Kind::Verbosity if ours => {
+            let level = parse_decimal(value, 3).and_then(|n| u8::try_from(n).ok());
+            options.verbosity = level.ok_or(bad(Wanted::Level))?;
+        }
+        Kind::Verbosity => options.verbosity = leading_number(value),
+        Kind::Valued(option) if option.repeats() => {
+            for part in value.split(|&b| b == b',') {
+                apply(options, option, part, name)?;
+            }
+        }
+        Kind::Valued(option) => apply(options, option, value, name)?,
+    }
+    if ours {
+        *given |= bit;
+    }
+    Ok(())
+}
+
+/// Applies an option's value, given at `at` (the option, or its variable).
+fn apply<'a>(
+    options: &mut Options<'a>,
+    option: Valued,
+    value: &'a [u8],
+    at: &'a [u8],
+) -> Result<(), UsageError<'a>> {
+    let bad = |value, wanted| UsageError::BadValue { at, value, wanted };
+    let signal = |text| Signal::parse(text).map_err(|_| bad(text, Wanted::Signal));
     match option {
         Valued::SuccessCode => {
             let code = parse_decimal(value, 3).and_then(|n| u8::try_from(n).ok());
             options
                 .success_codes
-                .insert(code.ok_or(UsageError::BadExitCode(value))?);
+                .insert(code.ok_or(bad(value, Wanted::ExitCode))?);
         }
-        Valued::ParentDeath => {
-            options.parent_death =
-                Some(Signal::parse(value).map_err(|_| UsageError::BadSignal(value))?)
-        }
+        Valued::ParentDeath => options.parent_death = Some(signal(value)?),
         Valued::Grace => {
-            options.grace = Some(parse_seconds(value).ok_or(UsageError::BadGrace(value))?)
+            options.grace = Some(parse_seconds(value).ok_or(bad(value, Wanted::Seconds))?)
         }
         Valued::Rewrite => {
             let colon = value.iter().position(|&b| b == b':');
-            let colon = colon.ok_or(UsageError::BadRewrite(value))?;
+            let colon = colon.ok_or(bad(value, Wanted::Rewrite))?;
             let (from, to) = (&value[..colon], &value[colon + 1..]);
-            let from = Signal::parse(from).map_err(|_| UsageError::BadSignal(from))?;
+            let from = signal(from)?;
             let to = match to {
                 b"0" => None,
-                _ => Some(Signal::parse(to).map_err(|_| UsageError::BadSignal(to))?),
+                _ => Some(signal(to)?),
             };
             options.rewrites.set(from, to);
+        }
+        Valued::User => {
+            // USER or USER:GROUP, neither part empty: which ids they are is
+            // looked up when the child starts.
+            let colon = value.iter().position(|&b| b == b':').unwrap_or(value.len());
+            let (user, group) = value.split_at(colon);
+            if user.is_empty() || group == b":" {
+                return Err(bad(value, Wanted::User));
+            }
+            options.user = Some(value);
         }
     }
     Ok(())
@@ -470,7 +686,7 @@ mod tests {
     fn parsed(
         args: &[&str],
         env: &[&'static [u8]],
-    ) -> (Result<Command, UsageError<'static>>, Options) {
+    ) -> (Result<Command, UsageError<'static>>, Options<'static>) {
         let args: Vec<&'static [u8]> = args
             .iter()
             .map(|a| &*std::boxed::Box::leak(a.as_bytes().to_vec().into_boxed_slice()))
@@ -483,7 +699,7 @@ mod tests {
         parsed(args, &[]).0
     }
 
-    fn options(args: &[&str]) -> Options {
+    fn options(args: &[&str]) -> Options<'static> {
         match parsed(args, &[]) {
             (Ok(Command::Run), options) => options,
             other => panic!("{args:?}: {other:?}"),
@@ -570,27 +786,138 @@ mod tests {
             Err(UsageError::UnknownOption(b"--gracefully"))
         );
         assert_eq!(run(&["-e"]), Err(UsageError::MissingValue("-e")));
-        assert_eq!(
-            run(&["-e", "300", "y"]),
-            Err(UsageError::BadExitCode(b"300"))
-        );
-        assert_eq!(run(&["-e", "-1", "y"]), Err(UsageError::BadExitCode(b"-1")));
-        assert_eq!(run(&["-r", "1:x", "y"]), Err(UsageError::BadSignal(b"x")));
-        assert_eq!(run(&["-r", "1", "y"]), Err(UsageError::BadRewrite(b"1")));
-        assert_eq!(
-            run(&["-p", "NOPE", "y"]),
-            Err(UsageError::BadSignal(b"NOPE"))
-        );
+        let bad = |at: &'static str, value: &'static str, wanted| {
+            Err(UsageError::BadValue {
+                at: at.as_bytes(),
+                value: value.as_bytes(),
+                wanted,
+            })
+        };
+        assert_eq!(run(&["-e", "300", "y"]), bad("-e", "300", Wanted::ExitCode));
+        assert_eq!(run(&["-e", "-1", "y"]), bad("-e", "-1", Wanted::ExitCode));
+        assert_eq!(run(&["-r", "1:x", "y"]), bad("-r", "x", Wanted::Signal));
+        assert_eq!(run(&["-r", "1", "y"]), bad("-r", "1", Wanted::Rewrite));
+        assert_eq!(run(&["-p", "NOPE", "y"]), bad("-p", "NOPE", Wanted::Signal));
         assert_eq!(
             run(&["--grace", "1.5", "y"]),
-            Err(UsageError::BadGrace(b"1.5"))
+            bad("--grace", "1.5", Wanted::Seconds)
         );
+        assert_eq!(run(&["-u", ":0", "y"]), bad("-u", ":0", Wanted::User));
+        assert_eq!(run(&["-u0:", "y"]), bad("-u", "0:", Wanted::User));
         assert_eq!(run(&["--grace"]), Err(UsageError::MissingValue("--grace")));
         let message = run(&["-e", "300", "y"]).unwrap_err().message();
         assert_eq!(
             message.as_bytes(),
             b"pidone: -e: '300' is not an exit code from 0 to 255\n"
         );
+        let message = run(&["-P", "y"]).unwrap_err().message();
+        assert_eq!(
+            message.as_bytes(),
+            b"pidone: -P runs no program, but one was given\n"
+        );
+    }
+
+    #[test]
+    fn every_option_has_a_variable_and_the_command_line_wins() {
+        let env: [&[u8]; 11] = [
+            b"PIDONE_SUBREAPER=1",
+            b"PIDONE_KILL_PROCESS_GROUP=1",
+            b"PIDONE_WARN_ZOMBIES=1",
+            b"PIDONE_WAIT_ALL=1",
+            b"PIDONE_VERBOSITY=0",
+            b"PIDONE_SUCCESS_CODES=3,4",
+            b"PIDONE_PARENT_DEATH_SIGNAL=KILL",
+            b"PIDONE_REWRITE=TERM:INT,HUP:0",
+            b"PIDONE_GRACE=7",
+            b"PIDONE_USER=nobody:nogroup",
+            b"PIDONE_PAUSE=0",
+        ];
+        let (Ok(Command::Run), o) = parsed(&["x"], &env) else {
+            panic!()
+        };
+        assert!(o.has(Switch::Subreaper) && o.has(Switch::KillGroup));
+        assert!(o.has(Switch::WarnZombies) && o.has(Switch::WaitAll) && !o.has(Switch::Pause));
+        assert_eq!(o.verbosity, 0);
+        assert_eq!(o.success_codes, ExitCodes::NONE.with(3).with(4));
+        assert_eq!(o.parent_death, Some(Signal::KILL));
+        assert_eq!(o.rewrites.apply(Signal::TERM), Some(Signal::INT));
+        assert_eq!(o.rewrites.apply(Signal::HUP), None);
+        assert_eq!(o.grace, Some(7));
+        assert_eq!(o.user, Some(&b"nobody:nogroup"[..]));
+        // The command line wins, option by option; `-v` counts up from
+        // the variable's level.
+        let args = [
+            "-v",
+            "-e5",
+            "-pTERM",
+            "-r",
+            "USR1:USR2",
+            "--grace=1",
+            "-u0",
+            "x",
+        ];
+        let (Ok(Command::Run), o) = parsed(&args, &env) else {
+            panic!()
+        };
+        assert_eq!(o.verbosity, 1);
+        assert_eq!(o.success_codes, ExitCodes::NONE.with(5));
+        assert_eq!(o.parent_death, Some(Signal::TERM));
+        assert_eq!(o.rewrites.apply(Signal::TERM), Some(Signal::TERM));
+        assert_eq!(o.rewrites.apply(Signal::USR1), Some(Signal::USR2));
+        assert_eq!((o.grace, o.user), (Some(1), Some(&b"0"[..])));
+        // A switch's `0` is off, unless the command line turns it on.
+        let off: [&[u8]; 2] = [b"TINI_SUBREAPER=", b"PIDONE_SUBREAPER=0"];
+        assert!(!parsed(&["x"], &off).1.has(Switch::Subreaper));
+        assert!(parsed(&["-s", "x"], &off).1.has(Switch::Subreaper));
+        // PIDONE_ wins over TINI_, and the first entry over a second.
+        let levels: [&[u8]; 3] = [
+            b"PIDONE_VERBOSITY=4",
+            b"TINI_VERBOSITY=7",
+            b"PIDONE_VERBOSITY=5",
+        ];
+        assert_eq!(parsed(&["x"], &levels).1.verbosity, 4);
+        let levels: [&[u8]; 2] = [b"TINI_VERBOSITY=7", b"PIDONE_VERBOSITY=4"];
+        assert_eq!(parsed(&["x"], &levels).1.verbosity, 4);
+        assert_eq!(
+            parsed(&[], &[b"PIDONE_PAUSE=1"]).0,
+            Ok(Command::Run),
+            "-P from the environment"
+        );
+    }
+
+    #[test]
+    fn bad_variables_name_themselves() {
+        let bad = |entry: &'static [u8]| parsed(&["x"], &[entry]).0.unwrap_err();
+        let error = bad(b"PIDONE_GRACE=1.5");
+        assert_eq!(
+            error.message().as_bytes(),
+            b"pidone: PIDONE_GRACE: '1.5' is not a whole number of seconds\n"
+        );
+        assert_eq!(
+            bad(b"PIDONE_SUCCESS_CODES=3,,4"),
+            UsageError::BadValue {
+                at: b"PIDONE_SUCCESS_CODES",
+                value: b"",
+                wanted: Wanted::ExitCode
+            }
+        );
+        assert_eq!(
+            bad(b"PIDONE_SUBREAPER=yes").message().as_bytes(),
+            b"pidone: PIDONE_SUBREAPER: 'yes' is not 0 or 1\n"
+        );
+        assert_eq!(
+            bad(b"PIDONE_VERBOSITY=256").message().as_bytes(),
+            b"pidone: PIDONE_VERBOSITY: '256' is not a number from 0 to 255\n"
+        );
+        // Given on the command line, the variable is not read at all.
+        let (result, _) = parsed(&["--grace", "2", "x"], &[b"PIDONE_GRACE=1.5"]);
+        assert_eq!(result, Ok(Command::Run));
+        // Other programs' variables, and entries with no `=`, are no concern.
+        let (result, _) = parsed(
+            &["x"],
+            &[b"TINI_GRACE=x", b"PIDONE", b"PIDONEX=1", b"PIDONE_GRACEFUL=x"],
+        );
+        assert_eq!(result, Ok(Command::Run));
     }
 
     #[test]

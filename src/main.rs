@@ -64,8 +64,7 @@ fn main(
             pidone::exit(0)
         }
         Err(error) => {
-            let (template, text) = error.template();
-            say(template, text, [0; 2]);
+            write_stderr(error.message().as_bytes());
             write_stderr(cli::USAGE.as_bytes());
             pidone::exit(EXIT_USAGE)
         }
@@ -104,7 +103,7 @@ struct Init {
 impl Init {
     /// Sets the process up: `SIGCHLD` to its default, the parent-death
     /// signal, and subreaper mode.
-    fn new(options: &Options, inherited_mask: SignalSet) -> Init {
+    fn new(options: &Options<'_>, inherited_mask: SignalSet) -> Init {
         // An inherited SIG_IGN for SIGCHLD makes the kernel reap children
         // itself: no status would ever reach pidone (tini and catatonit hang
         // there). The default action, "ignore" too, still queues the signal
@@ -165,7 +164,7 @@ impl Init {
 
 /// A warning at verbosity 1 and up: `pidone: warning: WHAT (REASON)`,
 /// from a template with the errno's place.
-fn warn(options: &Options, template: &[u8], errno: Errno) {
+fn warn(options: &Options<'_>, template: &[u8], errno: Errno) {
     if options.verbosity >= 1 {
         say(template, b"", [errno_number(errno), 0]);
     }

@@ -16,7 +16,7 @@ pub const EXIT_BUG: u8 = 124;
 /// An init once its child runs: it forwards signals to the child, reaps
 /// every process, and exits with the child's status.
 pub struct Supervisor<'a> {
-    options: &'a Options,
+    options: &'a Options<'a>,
     /// The signals the loop waits for, which its caller blocked.
     waited: SignalSet,
     /// Whether this process is PID 1 of its namespace: `--grace` then
@@ -35,7 +35,7 @@ impl<'a> Supervisor<'a> {
     /// `waited` holds signals 32 and 33, and `options.rewrites` turns a
     /// signal into one of them, only in a program with no libc, as
     /// [`signal::wait_unchecked`] and [`signal::send_unchecked`] require.
-    pub unsafe fn new(options: &'a Options, waited: SignalSet, pid1: bool) -> Supervisor<'a> {
+    pub unsafe fn new(options: &'a Options<'a>, waited: SignalSet, pid1: bool) -> Supervisor<'a> {
         Supervisor {
             options,
             waited,

@@ -15,7 +15,7 @@ mod common;
 
 use common::*;
 use pidone::Errno;
-use pidone::cli::{self, Command, Options, Switch, UsageError};
+use pidone::cli::{self, Command, Options, Switch, UsageError, Wanted};
 use pidone::signal::Signal;
 use pidone::spawn::{self, PATH_MAX};
 use proptest::prelude::*;
@@ -114,10 +114,11 @@ fn value() -> impl Strategy<Value = Vec<u8>> {
 fn argument() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         6 => strings(&[
-            "-s", "-g", "-v", "-w", "-P", "-e", "-p", "-r", "--grace", "--", "-", "", "sh",
+            "-s", "-g", "-v", "-w", "-W", "-P", "-e", "-p", "-r", "-u", "--grace", "--", "-",
+            "", "sh",
         ]),
         1 => strings(&["-h", "--help", "--version"]),
-        4 => ("[sgvwPeprhxZ-]{1,6}", prop::option::of(value())).prop_map(|(letters, value)| {
+        4 => ("[sgvwWPepruhxZ-]{1,6}", prop::option::of(value())).prop_map(|(letters, value)| {
             let mut arg = format!("-{letters}").into_bytes();
             arg.extend(value.unwrap_or_default());
             arg
@@ -129,25 +130,51 @@ fn argument() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-/// One environment entry: tini's variables, well or badly set, and others.
+/// The variables of README's table, after `PIDONE_`.
+const VARIABLES: [&str; 11] = [
+    "SUBREAPER",
+    "KILL_PROCESS_GROUP",
+    "WARN_ZOMBIES",
+    "WAIT_ALL",
+    "PAUSE",
+    "VERBOSITY",
+    "SUCCESS_CODES",
+    "PARENT_DEATH_SIGNAL",
+    "REWRITE",
+    "GRACE",
+    "USER",
+];
+
+/// One environment entry: pidone's and tini's variables, well or badly
+/// set, and others.
 fn env_entry() -> impl Strategy<Value = Vec<u8>> {
+    let list = prop::collection::vec(value(), 1..3).prop_map(|values| values.join(&b','));
     prop_oneof![
-        prop_oneof![value(), long(b'7'), Just(b"99999999999".to_vec())].prop_map(|value| [
+        1 => prop_oneof![value(), long(b'7'), Just(b"99999999999".to_vec())].prop_map(|value| [
             &b"TINI_VERBOSITY="[..],
             &value
         ]
         .concat()),
-        c_bytes(0..8).prop_map(|value| [&b"TINI_SUBREAPER="[..], &value].concat()),
-        c_bytes(0..8).prop_map(|value| [&b"TINI_KILL_PROCESS_GROUP="[..], &value].concat()),
-        strings(&[
+        1 => c_bytes(0..8).prop_map(|value| [&b"TINI_SUBREAPER="[..], &value].concat()),
+        1 => c_bytes(0..8).prop_map(|value| [&b"TINI_KILL_PROCESS_GROUP="[..], &value].concat()),
+        4 => (
+            select(VARIABLES.to_vec()),
+            prop_oneof![strings(&["0", "1", "", "2"]), value(), list]
+        )
+            .prop_map(|(name, value)| [b"PIDONE_", name.as_bytes(), b"=", &value].concat()),
+        1 => strings(&[
             "TINI_VERBOSITY",
             "tini_verbosity=3",
             "TINI_SUBREAPER",
             "TINI_VERBOSITY =3",
+            "PIDONE_NOPE=1",
+            "PIDONE_=1",
+            "PIDONE_GRACE",
+            "TINI_GRACE=x",
             "=",
             "",
         ]),
-        c_bytes(0..20),
+        1 => c_bytes(0..20),
     ]
 }
 
@@ -174,17 +201,14 @@ fn digits(text: &[u8], max: usize) -> Option<u32> {
 /// What `cli::parse` should make of `args` and `env`, written from README
 /// and the usage text as plainly as can be: the command, and the options
 /// for `Command::Run`.
-fn model<'a>(args: &[&'a [u8]], env: &[&[u8]]) -> Result<(Command, Options), UsageError<'a>> {
+fn model<'a>(
+    args: &[&'a [u8]],
+    env: &[&'a [u8]],
+) -> Result<(Command, Options<'a>), UsageError<'a>> {
     let mut options = Options::default();
-    for entry in env {
-        if entry.starts_with(b"TINI_SUBREAPER=") {
-            options.set(Switch::Subreaper);
-        } else if entry.starts_with(b"TINI_KILL_PROCESS_GROUP=") {
-            options.set(Switch::KillGroup);
-        } else if let Some(value) = entry.strip_prefix(b"TINI_VERBOSITY=") {
-            options.verbosity = leading_number(value);
-        }
-    }
+    // What the command line gave, by the letter (`G` for `--grace`).
+    let mut given: Vec<u8> = Vec::new();
+    let mut louder = 0u8;
     let mut program = None;
     let mut at = 0;
     // The value of the option at `at`: what is left of its argument, or
@@ -207,49 +231,44 @@ fn model<'a>(args: &[&'a [u8]], env: &[&[u8]]) -> Result<(Command, Options), Usa
                 b"version" => return Ok((Command::Version, options)),
                 b"grace" => {
                     let value = value_of(&mut at, b"", "--grace")?;
-                    options.grace = Some(grace(value)?);
+                    options.grace = Some(grace(b"--grace", value)?);
                 }
                 _ => match long.strip_prefix(b"grace=") {
-                    Some(value) => options.grace = Some(grace(value)?),
+                    Some(value) => options.grace = Some(grace(b"--grace", value)?),
                     None => return Err(UsageError::UnknownOption(arg)),
                 },
             }
+            given.push(b'G');
         } else if arg.len() > 1 && arg[0] == b'-' {
             for (i, &letter) in arg.iter().enumerate().skip(1) {
                 let rest = &arg[i + 1..];
-                match letter {
+                let switch = match letter {
                     b'h' => return Ok((Command::Help, options)),
-                    b'v' => options.verbosity = options.verbosity.saturating_add(1),
-                    b's' => options.set(Switch::Subreaper),
-                    b'g' => options.set(Switch::KillGroup),
-                    b'w' => options.set(Switch::WarnZombies),
-                    b'P' => options.set(Switch::Pause),
-                    b'e' => {
-                        let value = value_of(&mut at, rest, "-e")?;
-                        let code = digits(value, 3).and_then(|n| u8::try_from(n).ok());
-                        options
-                            .success_codes
-                            .insert(code.ok_or(UsageError::BadExitCode(value))?);
-                        break;
+                    b'v' => {
+                        louder = louder.saturating_add(1);
+                        continue;
                     }
-                    b'p' => {
-                        options.parent_death = Some(signal(value_of(&mut at, rest, "-p")?)?);
-                        break;
-                    }
-                    b'r' => {
-                        // FROM:TO, split at the first colon; TO 0 drops.
-                        let value = value_of(&mut at, rest, "-r")?;
-                        let mut halves = value.splitn(2, |&b| b == b':');
-                        let (Some(from), Some(to)) = (halves.next(), halves.next()) else {
-                            return Err(UsageError::BadRewrite(value));
-                        };
-                        let from = signal(from)?;
-                        let to = if to == b"0" { None } else { Some(signal(to)?) };
-                        options.rewrites.set(from, to);
+                    b's' => Switch::Subreaper,
+                    b'g' => Switch::KillGroup,
+                    b'w' => Switch::WarnZombies,
+                    b'W' => Switch::WaitAll,
+                    b'P' => Switch::Pause,
+                    b'e' | b'p' | b'r' | b'u' => {
+                        let name = ["-e", "-p", "-r", "-u"]
+                            [b"epru".iter().position(|&l| l == letter).unwrap()];
+                        if !given.contains(&letter) {
+                            // The command line's -e and -r replace the
+                            // environment's, which is read after it.
+                            given.push(letter);
+                        }
+                        let value = value_of(&mut at, rest, name)?;
+                        valued(&mut options, letter, name.as_bytes(), value)?;
                         break;
                     }
                     _ => return Err(UsageError::UnknownFlag(&arg[i..=i])),
-                }
+                };
+                options.set(switch);
+                given.push(letter);
             }
         } else {
             program = Some(at);
@@ -257,6 +276,66 @@ fn model<'a>(args: &[&'a [u8]], env: &[&[u8]]) -> Result<(Command, Options), Usa
         }
         at += 1;
     }
+    // The environment, for what the command line left out. A PIDONE_
+    // variable's first entry counts, and wins over tini's.
+    let letters = b"sgwWPveprGu";
+    for entry in env {
+        let Some(equals) = entry.iter().position(|&b| b == b'=') else {
+            continue;
+        };
+        let (name, value) = (&entry[..equals], &entry[equals + 1..]);
+        if let Some(short) = name.strip_prefix(b"PIDONE_") {
+            let Some(row) = VARIABLES.iter().position(|v| v.as_bytes() == short) else {
+                continue;
+            };
+            let letter = letters[row];
+            if given.contains(&letter) {
+                continue;
+            }
+            let bad = |wanted| UsageError::BadValue {
+                at: name,
+                value,
+                wanted,
+            };
+            match letter {
+                b's' | b'g' | b'w' | b'W' | b'P' => {
+                    let switch = [
+                        Switch::Subreaper,
+                        Switch::KillGroup,
+                        Switch::WarnZombies,
+                        Switch::WaitAll,
+                        Switch::Pause,
+                    ][row];
+                    match value {
+                        b"1" => options.set(switch),
+                        b"0" => options.switches &= !(switch as u8),
+                        _ => return Err(bad(Wanted::OnOff)),
+                    }
+                }
+                b'v' => {
+                    options.verbosity = digits(value, 3)
+                        .and_then(|n| u8::try_from(n).ok())
+                        .ok_or(bad(Wanted::Level))?
+                }
+                b'e' | b'r' => {
+                    for part in value.split(|&b| b == b',') {
+                        valued(&mut options, letter, name, part)?;
+                    }
+                }
+                b'G' => options.grace = Some(grace(name, value)?),
+                _ => valued(&mut options, letter, name, value)?,
+            }
+            given.push(letter);
+        } else if let Some(short) = name.strip_prefix(b"TINI_") {
+            match short {
+                b"SUBREAPER" if !given.contains(&b's') => options.set(Switch::Subreaper),
+                b"KILL_PROCESS_GROUP" if !given.contains(&b'g') => options.set(Switch::KillGroup),
+                b"VERBOSITY" if !given.contains(&b'v') => options.verbosity = leading_number(value),
+                _ => {}
+            }
+        }
+    }
+    options.verbosity = options.verbosity.saturating_add(louder);
     options.program = match (program, options.has(Switch::Pause)) {
         (Some(_), true) => return Err(UsageError::PauseWithProgram),
         (None, false) => return Err(UsageError::NoProgram),
@@ -266,16 +345,56 @@ fn model<'a>(args: &[&'a [u8]], env: &[&[u8]]) -> Result<(Command, Options), Usa
     Ok((Command::Run, options))
 }
 
-/// A signal's name or number, as `-p` and `-r` take it.
-fn signal(text: &[u8]) -> Result<Signal, UsageError<'_>> {
-    Signal::parse(text).map_err(|_| UsageError::BadSignal(text))
+/// `-e`, `-p`, `-r` or `-u` with `value`, given at `at`.
+fn valued<'a>(
+    options: &mut Options<'a>,
+    letter: u8,
+    at: &'a [u8],
+    value: &'a [u8],
+) -> Result<(), UsageError<'a>> {
+    let bad = |value, wanted| UsageError::BadValue { at, value, wanted };
+    let signal = |text| Signal::parse(text).map_err(|_| bad(text, Wanted::Signal));
+    match letter {
+        b'e' => {
+            let code = digits(value, 3).and_then(|n| u8::try_from(n).ok());
+            options
+                .success_codes
+                .insert(code.ok_or(bad(value, Wanted::ExitCode))?);
+        }
+        b'p' => options.parent_death = Some(signal(value)?),
+        b'r' => {
+            // FROM:TO, split at the first colon; TO 0 drops.
+            let mut halves = value.splitn(2, |&b| b == b':');
+            let (Some(from), Some(to)) = (halves.next(), halves.next()) else {
+                return Err(bad(value, Wanted::Rewrite));
+            };
+            let from = signal(from)?;
+            let to = if to == b"0" { None } else { Some(signal(to)?) };
+            options.rewrites.set(from, to);
+        }
+        b'u' => {
+            // USER or USER:GROUP, neither empty.
+            let mut parts = value.splitn(2, |&b| b == b':');
+            let user = parts.next().unwrap_or_default();
+            if user.is_empty() || parts.next() == Some(b"") {
+                return Err(bad(value, Wanted::User));
+            }
+            options.user = Some(value);
+        }
+        _ => unreachable!(),
+    }
+    Ok(())
 }
 
 /// `--grace`'s value: whole seconds, up to a year.
-fn grace(value: &[u8]) -> Result<u32, UsageError<'_>> {
+fn grace<'a>(at: &'a [u8], value: &'a [u8]) -> Result<u32, UsageError<'a>> {
     digits(value, 8)
         .filter(|&n| n <= 366 * 24 * 3600)
-        .ok_or(UsageError::BadGrace(value))
+        .ok_or(UsageError::BadValue {
+            at,
+            value,
+            wanted: Wanted::Seconds,
+        })
 }
 
 /// The bytes an error quotes from the user's input, if any.
@@ -283,10 +402,7 @@ fn quoted<'a>(error: &UsageError<'a>) -> Option<&'a [u8]> {
     match *error {
         UsageError::UnknownOption(text)
         | UsageError::UnknownFlag(text)
-        | UsageError::BadExitCode(text)
-        | UsageError::BadSignal(text)
-        | UsageError::BadRewrite(text)
-        | UsageError::BadGrace(text) => Some(text),
+        | UsageError::BadValue { value: text, .. } => Some(text),
         UsageError::MissingValue(_) | UsageError::NoProgram | UsageError::PauseWithProgram => None,
     }
 }
@@ -301,7 +417,10 @@ fn within(inner: &[u8], outer: &[u8]) -> bool {
     start >= range.start as usize && end <= range.end as usize
 }
 
-fn parse<'a>(args: &[&'a [u8]], env: &[&'a [u8]]) -> (Result<Command, UsageError<'a>>, Options) {
+fn parse<'a>(
+    args: &[&'a [u8]],
+    env: &[&'a [u8]],
+) -> (Result<Command, UsageError<'a>>, Options<'a>) {
     let mut options = Options::default();
     let result = cli::parse(args.iter().copied(), env.iter().copied(), &mut options);
     (result, options)
@@ -318,8 +437,8 @@ fn check_parse(args: &[&[u8]], env: &[&[u8]]) -> Result<(), TestCaseError> {
             prop_assert_eq!(error, expected);
             if let Some(text) = quoted(&error) {
                 prop_assert!(
-                    args.iter().any(|arg| within(text, arg)),
-                    "{error:?} quotes bytes from outside the arguments"
+                    args.iter().chain(env).any(|input| within(text, input)),
+                    "{error:?} quotes bytes from outside the input"
                 );
             }
             // The line pidone prints, whatever the input's length.
