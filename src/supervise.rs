@@ -46,7 +46,8 @@ impl<'a> Supervisor<'a> {
 
     /// The loop: sleep until a signal comes; SIGCHLD means reap, any other
     /// means forward. Ends when the child has exited, with its status (after
-    /// `--grace`); with no child (`-P`), when TERM or INT comes, with 0.
+    /// `-W` and `--grace`); with no child (`-P`), when TERM or INT comes,
+    /// with 0.
     pub fn run(mut self, child: Option<Pid>) -> ! {
         let code = loop {
             match self.wait(None) {
@@ -70,8 +71,8 @@ impl<'a> Supervisor<'a> {
                 None => {}
             }
         };
-        if let (Some(seconds), Some(child)) = (self.options.grace, child) {
-            self.grace(child, seconds);
+        if let Some(child) = child {
+            self.leftovers(child);
         }
         crate::exit(if self.options.success_codes.contains(code) {
             0
@@ -134,22 +135,52 @@ impl<'a> Supervisor<'a> {
         let _ = unsafe { signal::send_unchecked(to, signal) };
     }
 
-    /// `--grace`: TERM to every process left (all of the namespace as its
-    /// PID 1; otherwise the child's process group, never `kill(-1)`), reap
-    /// until none is left or the time is over, then KILL what remains and
-    /// give it two more seconds to go. A signal that comes meanwhile (a
-    /// second `docker stop`, a Ctrl-C) is forwarded to the same processes,
-    /// as any signal is while the child runs: the grace time is theirs to
-    /// act on it, and it does not end the grace time.
-    fn grace(&mut self, child: Pid, seconds: u32) {
-        // As PID 1, every other process of the namespace: `kill(-1)`, which
-        // is the group send to pid 1.
+    /// What is left once the main child has exited: with `-W`, wait for it
+    /// to exit (a TERM or INT then starts `--grace`, if given); with
+    /// `--grace` alone, TERM it at once. Either reaches every process of
+    /// the namespace as its PID 1 (`kill(-1)`, the group send to pid 1);
+    /// otherwise the child's process group, never `kill(-1)`.
+    fn leftovers(&mut self, child: Pid) {
         let group = if self.pid1 { Pid::INIT } else { child };
-        // SAFETY: TERM and KILL are not signals a libc reserves.
-        let send = |signal| unsafe { signal::send_unchecked(Target::Group(group), signal) };
-        if send(Signal::TERM) == Err(Errno::SRCH) {
+        let grace = self.options.grace;
+        if !self.options.has(Switch::WaitAll) {
+            if let Some(seconds) = grace {
+                // SAFETY: TERM is not a signal a libc reserves.
+                if unsafe { signal::send_unchecked(Target::Group(group), Signal::TERM) }
+                    != Err(Errno::SRCH)
+                {
+                    self.grace(group, seconds);
+                }
+            }
             return;
         }
+        // `-W`: daemons that forked and left the main child to exit. Signals
+        // go where `--grace`'s go; a stop (what `docker stop` and Ctrl-C
+        // send) gives them the grace time, which a reload (HUP) does not.
+        loop {
+            self.reap(None);
+            if !self.children_left {
+                return;
+            }
+            match self.wait(None) {
+                Some(Signal::CHLD) | None => {}
+                Some(signal) => {
+                    self.forward(signal, Target::Group(group));
+                    if let (Signal::TERM | Signal::INT, Some(seconds)) = (signal, grace) {
+                        return self.grace(group, seconds);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `--grace`, once `group` has had its TERM: reap until none is left or
+    /// the time is over, then KILL what remains and give it two more seconds
+    /// to go. A signal that comes meanwhile (a second `docker stop`, a
+    /// Ctrl-C) is forwarded to the same processes, as any signal is while
+    /// the child runs: the grace time is theirs to act on it, and it does
+    /// not end the grace time.
+    fn grace(&mut self, group: Pid, seconds: u32) {
         // sysinfo's uptime counts whole seconds; one more makes sure the
         // leftovers get at least the time asked for.
         let mut deadline = uptime().saturating_add(seconds).saturating_add(1);
@@ -167,7 +198,8 @@ impl<'a> Supervisor<'a> {
                 if killed {
                     return;
                 }
-                let _ = send(Signal::KILL);
+                // SAFETY: KILL is not a signal a libc reserves.
+                let _ = unsafe { signal::send_unchecked(Target::Group(group), Signal::KILL) };
                 killed = true;
                 deadline = now + 2;
             }

@@ -360,6 +360,56 @@ fn grace_forwards_signals_to_what_is_left(mode: Mode) {
 }
 test_each_mode!(grace_forwards_signals_to_what_is_left);
 
+/// `-W`: once the kid has exited, pidone waits for its leftover, and sends
+/// it what it gets (here HUP, which ends it); then exits with the kid's 5.
+fn wait_all_waits_for_leftovers_and_forwards_to_them(mode: Mode) {
+    let mut running = Pidone::new(mode)
+        .args(["-W", "-v", "-w", "--"])
+        .kid(Kid::Leftover {
+            ignores_term: false,
+            own_group: false,
+            code: 5,
+        })
+        .spawn();
+    assert_eq!(running.line(), "ready");
+    let line = running.stderr_line();
+    assert!(is_child_status(&line, 5), "{mode:?}: {line}");
+    // Without -W pidone would be gone by now; with it, it sleeps on.
+    std::thread::sleep(Duration::from_millis(300));
+    running.wait_until_idle();
+    running.signal(SIGHUP);
+    let finished = running.wait();
+    assert_eq!(finished.code(), 5, "{mode:?}\n{finished}");
+    assert_eq!(
+        reaped_zombies(&finished, 128 + SIGHUP),
+        (1, 1),
+        "{mode:?}\n{finished}"
+    );
+}
+test_each_mode!(wait_all_waits_for_leftovers_and_forwards_to_them);
+
+/// `-W` with `--grace`: a TERM while pidone waits for a leftover that
+/// ignores it starts the grace time, and KILL ends the leftover.
+fn wait_all_with_grace_kills_after_a_stop(mode: Mode) {
+    let mut running = leftover_ignoring_term(mode, 1, &["-W", "-v"]);
+    let line = running.stderr_line();
+    assert!(is_child_status(&line, 6), "{mode:?}: {line}");
+    // Longer than the grace time and its rounding: without -W, it would
+    // have begun when the kid exited, and be over.
+    std::thread::sleep(Duration::from_secs(3));
+    running.wait_until_idle();
+    let start = Instant::now();
+    running.signal(SIGTERM);
+    let finished = running.wait();
+    let elapsed = start.elapsed();
+    assert_kid_status_and_leftover_killed_by(&finished, SIGKILL, mode);
+    assert!(
+        elapsed > Duration::from_millis(500) && elapsed < Duration::from_secs(5),
+        "{mode:?}: {elapsed:?}\n{finished}"
+    );
+}
+test_each_mode!(wait_all_with_grace_kills_after_a_stop);
+
 /// examples/no_libc_init.rs, `fork_init` in a program with no libc and no
 /// std, as PID 1 of a new namespace: the child's exit code comes back, and
 /// a TERM sent to the init reaches the child, which exits 128 + 15. Under
