@@ -168,6 +168,15 @@ enum Kind {
 }
 
 impl Kind {
+    /// Whether tini reads its variable too, as `TINI_` and its name: set at
+    /// all, a switch is on; the verbosity is read as `atoi` reads it.
+    const fn tini_reads(self) -> bool {
+        matches!(
+            self,
+            Kind::Switch(Switch::Subreaper | Switch::KillGroup) | Kind::Verbosity
+        )
+    }
+
     /// Its bit in the set of options given so far.
     const fn bit(self) -> u16 {
         match self {
@@ -178,94 +187,44 @@ impl Kind {
     }
 }
 
-/// One option of a run.
-struct Row {
-    /// Its letter on the command line; `--grace` has none.
-    letter: Option<u8>,
-    /// Its variable's name in the environment, after [`PREFIX`]. With `tini`,
-    /// tini's name too, after `TINI_`.
-    variable: &'static [u8],
-    /// Whether tini reads the variable, as `TINI_` + `variable`: set at all,
-    /// a switch is on; the verbosity is read as `atoi` reads it.
-    tini: bool,
-    kind: Kind,
-}
-
 /// The prefix of pidone's variables: `PIDONE_GRACE=5` is `--grace 5`.
 const PREFIX: &[u8] = b"PIDONE_";
 
-/// Every option of a run, a row each: its letter, its variable, and what it
-/// is. A new option is a row here and, if it takes a value, a [`Valued`]
-/// variant, whose arms in [`Valued::name`] and `apply` the compiler then
-/// asks for.
-const OPTIONS: [Row; 11] = [
-    Row {
-        letter: Some(b's'),
-        variable: b"SUBREAPER",
-        tini: true,
-        kind: Kind::Switch(Switch::Subreaper),
-    },
-    Row {
-        letter: Some(b'g'),
-        variable: b"KILL_PROCESS_GROUP",
-        tini: true,
-        kind: Kind::Switch(Switch::KillGroup),
-    },
-    Row {
-        letter: Some(b'w'),
-        variable: b"WARN_ZOMBIES",
-        tini: false,
-        kind: Kind::Switch(Switch::WarnZombies),
-    },
-    Row {
-        letter: Some(b'W'),
-        variable: b"WAIT_ALL",
-        tini: false,
-        kind: Kind::Switch(Switch::WaitAll),
-    },
-    Row {
-        letter: Some(b'P'),
-        variable: b"PAUSE",
-        tini: false,
-        kind: Kind::Switch(Switch::Pause),
-    },
-    Row {
-        letter: Some(b'v'),
-        variable: b"VERBOSITY",
-        tini: true,
-        kind: Kind::Verbosity,
-    },
-    Row {
-        letter: Some(b'e'),
-        variable: b"SUCCESS_CODES",
-        tini: false,
-        kind: Kind::Valued(Valued::SuccessCode),
-    },
-    Row {
-        letter: Some(b'p'),
-        variable: b"PARENT_DEATH_SIGNAL",
-        tini: false,
-        kind: Kind::Valued(Valued::ParentDeath),
-    },
-    Row {
-        letter: Some(b'r'),
-        variable: b"REWRITE",
-        tini: false,
-        kind: Kind::Valued(Valued::Rewrite),
-    },
-    Row {
-        letter: None,
-        variable: b"GRACE",
-        tini: false,
-        kind: Kind::Valued(Valued::Grace),
-    },
-    Row {
-        letter: Some(b'u'),
-        variable: b"USER",
-        tini: false,
-        kind: Kind::Valued(Valued::User),
-    },
+/// Every option of a run: its letter on the command line (`--grace` has
+/// none) and what it is. Its variable is the word of [`VARIABLES`] in the
+/// same place. A new option is a row here and a word there and, if it takes
+/// a value, a [`Valued`] variant, whose arms in [`Valued::name`] and `apply`
+/// the compiler then asks for.
+const OPTIONS: [(Option<u8>, Kind); 11] = [
+    (Some(b's'), Kind::Switch(Switch::Subreaper)),
+    (Some(b'g'), Kind::Switch(Switch::KillGroup)),
+    (Some(b'w'), Kind::Switch(Switch::WarnZombies)),
+    (Some(b'W'), Kind::Switch(Switch::WaitAll)),
+    (Some(b'P'), Kind::Switch(Switch::Pause)),
+    (Some(b'v'), Kind::Verbosity),
+    (Some(b'e'), Kind::Valued(Valued::SuccessCode)),
+    (Some(b'p'), Kind::Valued(Valued::ParentDeath)),
+    (Some(b'r'), Kind::Valued(Valued::Rewrite)),
+    (None, Kind::Valued(Valued::Grace)),
+    (Some(b'u'), Kind::Valued(Valued::User)),
 ];
+
+/// The variables of [`OPTIONS`], after [`PREFIX`], a word each in its
+/// order: one byte string instead of a table of pointers. tini reads three
+/// of them after `TINI_` ([`Kind::tini_reads`]).
+const VARIABLES: &[u8] = b"SUBREAPER KILL_PROCESS_GROUP WARN_ZOMBIES WAIT_ALL PAUSE VERBOSITY \
+SUCCESS_CODES PARENT_DEATH_SIGNAL REWRITE GRACE USER";
+const _: () = {
+    let (mut at, mut words) = (0, 1);
+    while at < VARIABLES.len() {
+        words += (VARIABLES[at] == b' ') as usize;
+        at += 1;
+    }
+    assert!(
+        words == OPTIONS.len(),
+        "VARIABLES needs a word per row of OPTIONS"
+    );
+};
 
 /// A set of exit codes 0 to 255.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -506,19 +465,21 @@ pub fn parse<'a>(
                     if *flag == b'h' {
                         return Ok(Command::Help);
                     }
-                    let Some(row) = OPTIONS.iter().find(|row| row.letter == Some(*flag)) else {
+                    let Some(&(_, kind)) =
+                        OPTIONS.iter().find(|(letter, _)| *letter == Some(*flag))
+                    else {
                         return Err(UsageError::UnknownFlag(core::slice::from_ref(flag)));
                     };
-                    match row.kind {
+                    match kind {
                         // Counted apart: `-v` is "one more" than the level
                         // of the environment, or the default.
                         Kind::Verbosity => louder = louder.saturating_add(1),
                         Kind::Switch(switch) => {
-                            given |= row.kind.bit();
+                            given |= kind.bit();
                             options.set(switch);
                         }
                         Kind::Valued(option) => {
-                            given |= row.kind.bit();
+                            given |= kind.bit();
                             next = Next::Value(option);
                             break;
                         }
@@ -574,15 +535,22 @@ fn read_variable<'a>(
         (None, Some(short)) => (false, short),
         (None, None) => return Ok(()),
     };
-    let row = OPTIONS
-        .iter()
-        .find(|row| (ours || row.tini) && strip_prefix(short, row.variable, false) == Some(&[]));
-    // Other `PIDONE_` names are left alone, as tini leaves other `TINI_`
-    // ones: tools have their own (this project's tests: `PIDONE_BIN`).
-    let Some(row) = row else {
-        return Ok(());
+    // The word of VARIABLES that is `short`, and its row. Other `PIDONE_`
+    // names are left alone, as tini leaves other `TINI_` ones: tools have
+    // their own (this project's tests: `PIDONE_BIN`).
+    let (mut row, mut word) = (0, VARIABLES);
+    let kind = loop {
+        let Some(&(_, kind)) = OPTIONS.get(row) else {
+            return Ok(());
+        };
+        let end = word.iter().position(|&b| b == b' ').unwrap_or(word.len());
+        if (ours || kind.tini_reads()) && strip_prefix(short, &word[..end], false) == Some(&[]) {
+            break kind;
+        }
+        word = word.get(end + 1..).unwrap_or_default();
+        row += 1;
     };
-    let bit = row.kind.bit();
+    let bit = kind.bit();
     if *given & bit != 0 {
         return Ok(());
     }
@@ -591,7 +559,7 @@ fn read_variable<'a>(
         value,
         wanted,
     };
-    match row.kind {
+    match kind {
         Kind::Switch(switch) => match (ours, value) {
             (false, _) | (true, b"1") => options.set(switch),
             (true, b"0") => options.switches &= !(switch as u8),
@@ -915,7 +883,12 @@ mod tests {
         // Other programs' variables, and entries with no `=`, are no concern.
         let (result, _) = parsed(
             &["x"],
-            &[b"TINI_GRACE=x", b"PIDONE", b"PIDONEX=1", b"PIDONE_GRACEFUL=x"],
+            &[
+                b"TINI_GRACE=x",
+                b"PIDONE",
+                b"PIDONEX=1",
+                b"PIDONE_GRACEFUL=x",
+            ],
         );
         assert_eq!(result, Ok(Command::Run));
     }
