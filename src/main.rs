@@ -57,6 +57,11 @@ fn main(
         Ok(Command::Run) => {}
         Ok(Command::Help) => {
             write_stdout(cli::HELP.as_bytes());
+            #[cfg(feature = "user")]
+            write_stdout(cli::USER_HELP.as_bytes());
+            #[cfg(feature = "env")]
+            write_stdout(cli::ENV_HELP.as_bytes());
+            write_stdout(cli::EXIT_HELP.as_bytes());
             pidone::exit(0)
         }
         Ok(Command::Version) => {
@@ -64,7 +69,7 @@ fn main(
             pidone::exit(0)
         }
         Err(error) => {
-            write_stderr(error.message().as_bytes());
+            error.report();
             write_stderr(cli::USAGE.as_bytes());
             pidone::exit(EXIT_USAGE)
         }

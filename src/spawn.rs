@@ -188,7 +188,7 @@ pub unsafe fn getenv<'a>(envp: *const *const u8, name: &[u8]) -> Option<&'a CStr
 /// # Safety
 ///
 /// `envp` is NULL or a NULL-terminated array of C strings that outlive `'a`.
-pub unsafe fn env_entries<'a>(envp: *const *const u8) -> impl Iterator<Item = &'a CStr> {
+pub unsafe fn env_entries<'a>(envp: *const *const u8) -> impl Iterator<Item = &'a CStr> + Clone {
     let mut at = envp;
     core::iter::from_fn(move || {
         if at.is_null() {

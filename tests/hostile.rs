@@ -15,7 +15,7 @@ mod common;
 
 use common::*;
 use pidone::Errno;
-use pidone::cli::{self, Command, Options, Switch, UsageError, Wanted};
+use pidone::cli::{self, Command, Options, Switch, UsageError};
 use pidone::signal::Signal;
 use pidone::spawn::{self, PATH_MAX};
 use proptest::prelude::*;
@@ -130,7 +130,40 @@ fn argument() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-/// The variables of README's table, after `PIDONE_`.
+/// One environment entry: tini's variables, well or badly set, and others.
+fn env_entry() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop_oneof![value(), long(b'7'), Just(b"99999999999".to_vec())].prop_map(|value| [
+            &b"TINI_VERBOSITY="[..],
+            &value
+        ]
+        .concat()),
+        c_bytes(0..8).prop_map(|value| [&b"TINI_SUBREAPER="[..], &value].concat()),
+        c_bytes(0..8).prop_map(|value| [&b"TINI_KILL_PROCESS_GROUP="[..], &value].concat()),
+        (
+            select(VARIABLES.to_vec()),
+            prop_oneof![
+                strings(&["0", "1", "", "2"]),
+                value(),
+                prop::collection::vec(value(), 1..3).prop_map(|values| values.join(&b',')),
+            ]
+        )
+            .prop_map(|(name, value)| [b"PIDONE_", name.as_bytes(), b"=", &value].concat()),
+        strings(&[
+            "TINI_VERBOSITY",
+            "tini_verbosity=3",
+            "TINI_SUBREAPER",
+            "TINI_VERBOSITY =3",
+            "PIDONE_NOPE=1",
+            "PIDONE_GRACE",
+            "=",
+            "",
+        ]),
+        c_bytes(0..20),
+    ]
+}
+
+/// pidone's variables, after `PIDONE_`, as README's table has them.
 const VARIABLES: [&str; 11] = [
     "SUBREAPER",
     "KILL_PROCESS_GROUP",
@@ -144,39 +177,6 @@ const VARIABLES: [&str; 11] = [
     "GRACE",
     "USER",
 ];
-
-/// One environment entry: pidone's and tini's variables, well or badly
-/// set, and others.
-fn env_entry() -> impl Strategy<Value = Vec<u8>> {
-    let list = prop::collection::vec(value(), 1..3).prop_map(|values| values.join(&b','));
-    prop_oneof![
-        1 => prop_oneof![value(), long(b'7'), Just(b"99999999999".to_vec())].prop_map(|value| [
-            &b"TINI_VERBOSITY="[..],
-            &value
-        ]
-        .concat()),
-        1 => c_bytes(0..8).prop_map(|value| [&b"TINI_SUBREAPER="[..], &value].concat()),
-        1 => c_bytes(0..8).prop_map(|value| [&b"TINI_KILL_PROCESS_GROUP="[..], &value].concat()),
-        4 => (
-            select(VARIABLES.to_vec()),
-            prop_oneof![strings(&["0", "1", "", "2"]), value(), list]
-        )
-            .prop_map(|(name, value)| [b"PIDONE_", name.as_bytes(), b"=", &value].concat()),
-        1 => strings(&[
-            "TINI_VERBOSITY",
-            "tini_verbosity=3",
-            "TINI_SUBREAPER",
-            "TINI_VERBOSITY =3",
-            "PIDONE_NOPE=1",
-            "PIDONE_=1",
-            "PIDONE_GRACE",
-            "TINI_GRACE=x",
-            "=",
-            "",
-        ]),
-        1 => c_bytes(0..20),
-    ]
-}
 
 /// `atoi` as README says `TINI_VERBOSITY` is read: the leading digits,
 /// 255 past 255, 0 with none.
@@ -206,8 +206,8 @@ fn model<'a>(
     env: &[&'a [u8]],
 ) -> Result<(Command, Options<'a>), UsageError<'a>> {
     let mut options = Options::default();
-    // What the command line gave, by the letter (`G` for `--grace`).
-    let mut given: Vec<u8> = Vec::new();
+    // The options the command line gave, by letter (`G`: `--grace`).
+    let mut given = Vec::new();
     let mut louder = 0u8;
     let mut program = None;
     let mut at = 0;
@@ -231,10 +231,10 @@ fn model<'a>(
                 b"version" => return Ok((Command::Version, options)),
                 b"grace" => {
                     let value = value_of(&mut at, b"", "--grace")?;
-                    options.grace = Some(grace(b"--grace", value)?);
+                    valued(&mut options, b'G', value)?;
                 }
                 _ => match long.strip_prefix(b"grace=") {
-                    Some(value) => options.grace = Some(grace(b"--grace", value)?),
+                    Some(value) => valued(&mut options, b'G', value)?,
                     None => return Err(UsageError::UnknownOption(arg)),
                 },
             }
@@ -242,33 +242,28 @@ fn model<'a>(
         } else if arg.len() > 1 && arg[0] == b'-' {
             for (i, &letter) in arg.iter().enumerate().skip(1) {
                 let rest = &arg[i + 1..];
-                let switch = match letter {
+                match letter {
                     b'h' => return Ok((Command::Help, options)),
-                    b'v' => {
-                        louder = louder.saturating_add(1);
-                        continue;
+                    b'v' => louder = louder.saturating_add(1),
+                    b's' | b'g' | b'w' | b'W' | b'P' => options.set(switch(letter)),
+                    b'e' | b'p' | b'r' => {
+                        let name =
+                            ["-e", "-p", "-r"][b"epr".iter().position(|&l| l == letter).unwrap()];
+                        valued(&mut options, letter, value_of(&mut at, rest, name)?)?;
                     }
-                    b's' => Switch::Subreaper,
-                    b'g' => Switch::KillGroup,
-                    b'w' => Switch::WarnZombies,
-                    b'W' => Switch::WaitAll,
-                    b'P' => Switch::Pause,
-                    b'e' | b'p' | b'r' | b'u' => {
-                        let name = ["-e", "-p", "-r", "-u"]
-                            [b"epru".iter().position(|&l| l == letter).unwrap()];
-                        if !given.contains(&letter) {
-                            // The command line's -e and -r replace the
-                            // environment's, which is read after it.
-                            given.push(letter);
-                        }
-                        let value = value_of(&mut at, rest, name)?;
-                        valued(&mut options, letter, name.as_bytes(), value)?;
-                        break;
+                    b'u' if cfg!(feature = "user") => {
+                        valued(&mut options, letter, value_of(&mut at, rest, "-u")?)?;
                     }
                     _ => return Err(UsageError::UnknownFlag(&arg[i..=i])),
-                };
-                options.set(switch);
-                given.push(letter);
+                }
+                // `-v` counts up from PIDONE_VERBOSITY: it does not take
+                // its place.
+                if letter != b'v' {
+                    given.push(letter);
+                }
+                if b"epru".contains(&letter) {
+                    break;
+                }
             }
         } else {
             program = Some(at);
@@ -276,63 +271,73 @@ fn model<'a>(
         }
         at += 1;
     }
-    // The environment, for what the command line left out. A PIDONE_
-    // variable's first entry counts, and wins over tini's.
-    let letters = b"sgwWPveprGu";
+    // tini's variables, which only turn things on.
+    for entry in env {
+        if entry.starts_with(b"TINI_SUBREAPER=") {
+            options.set(Switch::Subreaper);
+        } else if entry.starts_with(b"TINI_KILL_PROCESS_GROUP=") {
+            options.set(Switch::KillGroup);
+        } else if let Some(value) = entry.strip_prefix(b"TINI_VERBOSITY=") {
+            options.verbosity = leading_number(value);
+        }
+    }
+    // pidone's, for what the command line left out; a variable's first
+    // entry counts.
+    #[cfg(feature = "env")]
     for entry in env {
         let Some(equals) = entry.iter().position(|&b| b == b'=') else {
             continue;
         };
         let (name, value) = (&entry[..equals], &entry[equals + 1..]);
-        if let Some(short) = name.strip_prefix(b"PIDONE_") {
-            let Some(row) = VARIABLES.iter().position(|v| v.as_bytes() == short) else {
-                continue;
-            };
-            let letter = letters[row];
-            if given.contains(&letter) {
-                continue;
+        let Some(short) = name.strip_prefix(b"PIDONE_") else {
+            continue;
+        };
+        let Some(row) = VARIABLES.iter().position(|v| v.as_bytes() == short) else {
+            continue;
+        };
+        let letter = b"sgwWPveprGu"[row];
+        if given.contains(&letter) || (letter == b'u' && !cfg!(feature = "user")) {
+            continue;
+        }
+        given.push(letter);
+        let in_variable = |error: UsageError<'a>| {
+            let (template, text) = error.template();
+            UsageError::BadVariable {
+                name,
+                template,
+                text,
             }
-            let bad = |wanted| UsageError::BadValue {
-                at: name,
-                value,
-                wanted,
-            };
-            match letter {
-                b's' | b'g' | b'w' | b'W' | b'P' => {
-                    let switch = [
-                        Switch::Subreaper,
-                        Switch::KillGroup,
-                        Switch::WarnZombies,
-                        Switch::WaitAll,
-                        Switch::Pause,
-                    ][row];
-                    match value {
-                        b"1" => options.set(switch),
-                        b"0" => options.switches &= !(switch as u8),
-                        _ => return Err(bad(Wanted::OnOff)),
-                    }
+        };
+        match letter {
+            b's' | b'g' | b'w' | b'W' | b'P' => match value {
+                b"1" => options.set(switch(letter)),
+                b"0" => options.switches &= !(switch(letter) as u8),
+                _ => {
+                    let template = &b"'\x01' is not 0 or 1"[..];
+                    return Err(UsageError::BadVariable {
+                        name,
+                        template,
+                        text: value,
+                    });
                 }
-                b'v' => {
-                    options.verbosity = digits(value, 3)
-                        .and_then(|n| u8::try_from(n).ok())
-                        .ok_or(bad(Wanted::Level))?
+            },
+            b'v' => match digits(value, 3).and_then(|n| u8::try_from(n).ok()) {
+                Some(level) => options.verbosity = level,
+                None => {
+                    let template = &b"'\x01' is not a number from 0 to 255"[..];
+                    return Err(UsageError::BadVariable {
+                        name,
+                        template,
+                        text: value,
+                    });
                 }
-                b'e' | b'r' => {
-                    for part in value.split(|&b| b == b',') {
-                        valued(&mut options, letter, name, part)?;
-                    }
+            },
+            b'e' | b'r' => {
+                for part in value.split(|&b| b == b',') {
+                    valued(&mut options, letter, part).map_err(in_variable)?;
                 }
-                b'G' => options.grace = Some(grace(name, value)?),
-                _ => valued(&mut options, letter, name, value)?,
             }
-            given.push(letter);
-        } else if let Some(short) = name.strip_prefix(b"TINI_") {
-            match short {
-                b"SUBREAPER" if !given.contains(&b's') => options.set(Switch::Subreaper),
-                b"KILL_PROCESS_GROUP" if !given.contains(&b'g') => options.set(Switch::KillGroup),
-                b"VERBOSITY" if !given.contains(&b'v') => options.verbosity = leading_number(value),
-                _ => {}
-            }
+            _ => valued(&mut options, letter, value).map_err(in_variable)?,
         }
     }
     options.verbosity = options.verbosity.saturating_add(louder);
@@ -345,39 +350,49 @@ fn model<'a>(
     Ok((Command::Run, options))
 }
 
-/// `-e`, `-p`, `-r` or `-u` with `value`, given at `at`.
+/// The switch of `letter`.
+fn switch(letter: u8) -> Switch {
+    match letter {
+        b's' => Switch::Subreaper,
+        b'g' => Switch::KillGroup,
+        b'w' => Switch::WarnZombies,
+        b'W' => Switch::WaitAll,
+        b'P' => Switch::Pause,
+        _ => unreachable!(),
+    }
+}
+
+/// `-e`, `-p`, `-r`, `-u` or (`G`) `--grace` with `value`.
 fn valued<'a>(
     options: &mut Options<'a>,
     letter: u8,
-    at: &'a [u8],
     value: &'a [u8],
 ) -> Result<(), UsageError<'a>> {
-    let bad = |value, wanted| UsageError::BadValue { at, value, wanted };
-    let signal = |text| Signal::parse(text).map_err(|_| bad(text, Wanted::Signal));
     match letter {
         b'e' => {
             let code = digits(value, 3).and_then(|n| u8::try_from(n).ok());
             options
                 .success_codes
-                .insert(code.ok_or(bad(value, Wanted::ExitCode))?);
+                .insert(code.ok_or(UsageError::BadExitCode(value))?);
         }
         b'p' => options.parent_death = Some(signal(value)?),
         b'r' => {
             // FROM:TO, split at the first colon; TO 0 drops.
             let mut halves = value.splitn(2, |&b| b == b':');
             let (Some(from), Some(to)) = (halves.next(), halves.next()) else {
-                return Err(bad(value, Wanted::Rewrite));
+                return Err(UsageError::BadRewrite(value));
             };
             let from = signal(from)?;
             let to = if to == b"0" { None } else { Some(signal(to)?) };
             options.rewrites.set(from, to);
         }
+        b'G' => options.grace = Some(grace(value)?),
+        #[cfg(feature = "user")]
         b'u' => {
             // USER or USER:GROUP, neither empty.
             let mut parts = value.splitn(2, |&b| b == b':');
-            let user = parts.next().unwrap_or_default();
-            if user.is_empty() || parts.next() == Some(b"") {
-                return Err(bad(value, Wanted::User));
+            if parts.next() == Some(b"") || parts.next() == Some(b"") {
+                return Err(UsageError::BadUser(value));
             }
             options.user = Some(value);
         }
@@ -386,15 +401,16 @@ fn valued<'a>(
     Ok(())
 }
 
+/// A signal's name or number, as `-p` and `-r` take it.
+fn signal(text: &[u8]) -> Result<Signal, UsageError<'_>> {
+    Signal::parse(text).map_err(|_| UsageError::BadSignal(text))
+}
+
 /// `--grace`'s value: whole seconds, up to a year.
-fn grace<'a>(at: &'a [u8], value: &'a [u8]) -> Result<u32, UsageError<'a>> {
+fn grace(value: &[u8]) -> Result<u32, UsageError<'_>> {
     digits(value, 8)
         .filter(|&n| n <= 366 * 24 * 3600)
-        .ok_or(UsageError::BadValue {
-            at,
-            value,
-            wanted: Wanted::Seconds,
-        })
+        .ok_or(UsageError::BadGrace(value))
 }
 
 /// The bytes an error quotes from the user's input, if any.
@@ -402,7 +418,14 @@ fn quoted<'a>(error: &UsageError<'a>) -> Option<&'a [u8]> {
     match *error {
         UsageError::UnknownOption(text)
         | UsageError::UnknownFlag(text)
-        | UsageError::BadValue { value: text, .. } => Some(text),
+        | UsageError::BadExitCode(text)
+        | UsageError::BadSignal(text)
+        | UsageError::BadRewrite(text)
+        | UsageError::BadGrace(text) => Some(text),
+        #[cfg(feature = "user")]
+        UsageError::BadUser(text) => Some(text),
+        #[cfg(feature = "env")]
+        UsageError::BadVariable { text, .. } => Some(text),
         UsageError::MissingValue(_) | UsageError::NoProgram | UsageError::PauseWithProgram => None,
     }
 }
