@@ -99,6 +99,14 @@ class Elf:
         for s in self.sections[1:]:
             if s["type"] != SHT_NOBITS and s["size"]:
                 parts.append((s["offset"], s["size"], s["name"]))
+        if not self.sections:
+            # No section headers (strip_section_headers): the segments,
+            # after the headers the first one holds.
+            headers_end = self.phoff + self.phnum * self.phentsize
+            for i, s in enumerate(self.segments):
+                start = max(s["offset"], headers_end)
+                if s["type"] == PT_LOAD and s["offset"] + s["filesz"] > start:
+                    parts.append((start, s["offset"] + s["filesz"] - start, f"LOAD #{i}"))
         if self.shnum:
             parts.append((self.shoff, self.shnum * self.shentsize,
                           f"section headers ({self.shnum} x {self.shentsize})"))
@@ -112,6 +120,33 @@ class Elf:
         if at < len(self.data):
             rows.append((at, len(self.data) - at, "(padding)"))
         return rows
+
+
+def strip_section_headers(path: Path) -> int:
+    """Drops the section header table, and the section names only it
+    points to, from the ELF file at `path` (as ELFkickers' sstrip does):
+    the kernel maps the program headers' segments and reads nothing else,
+    so what follows the last segment in the file is never loaded. Returns
+    how many bytes went. The file is replaced, not written in place: cargo
+    hard-links its binaries."""
+    data = path.read_bytes()
+    elf = Elf(data)
+    headers_end = elf.phoff + elf.phnum * elf.phentsize
+    end = max([headers_end] + [s["offset"] + s["filesz"] for s in elf.segments
+                               if s["type"] == PT_LOAD])
+    stripped = bytearray(data[:end])
+    # e_shoff, then e_shentsize, e_shnum and e_shstrndx: no table.
+    if elf.bits == 64:
+        struct.pack_into("<Q", stripped, 0x28, 0)
+        struct.pack_into("<HHH", stripped, 0x3A, 0, 0, 0)
+    else:
+        struct.pack_into("<I", stripped, 0x20, 0)
+        struct.pack_into("<HHH", stripped, 0x2E, 0, 0, 0)
+    temporary = path.with_name(path.name + ".stripping")
+    temporary.write_bytes(stripped)
+    temporary.chmod(path.stat().st_mode)
+    temporary.replace(path)
+    return len(data) - len(stripped)
 
 
 class Target:
@@ -131,12 +166,17 @@ def targets() -> list:
     return rows
 
 
-def build(arch: str, nightly: bool = False, env=None) -> Path:
+def build(arch: str, nightly: bool = False, env=None, features: str = "",
+          section_headers: bool = False) -> Path:
     """Builds pidone's release binary for `arch` with qemu/build (`nightly`:
     with the nightly and `-Zbuild-std=core` even where rust-std is
-    prebuilt); returns its path. Raises CalledProcessError, with cargo's
-    output, when the build fails."""
+    prebuilt; `features`: Cargo.toml's, e.g. "full"), without its section
+    headers as qemu/release ships it unless `section_headers`; returns its
+    path. Raises CalledProcessError, with cargo's output, when the build
+    fails."""
     command = [str(REPO / "qemu" / "build"), "--release"] + (["--nightly"] if nightly else [])
+    command += ["--features", features] if features else []
+    command += [] if section_headers else ["--no-section-headers"]
     result = subprocess.run(command + [arch], cwd=REPO, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     if result.returncode != 0:
@@ -148,3 +188,12 @@ def build(arch: str, nightly: bool = False, env=None) -> Path:
 def target_dir() -> Path:
     """CARGO_TARGET_DIR, as cargo and qemu/build read it (default target/)."""
     return REPO / os.environ.get("CARGO_TARGET_DIR", "target")
+
+
+if __name__ == "__main__":
+    # qemu/build's one use of this module: strip-section-headers FILE...
+    import sys
+    if len(sys.argv) < 3 or sys.argv[1] != "strip-section-headers":
+        raise SystemExit("usage: qemu/shared.py strip-section-headers FILE...")
+    for name in sys.argv[2:]:
+        strip_section_headers(Path(name))
