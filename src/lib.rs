@@ -125,8 +125,8 @@
 #![warn(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-// The `pidone` binary's own parts: its command line, its messages and how
-// it starts its program. They are public only because the binary is a crate
+// The `pidone` binary's own parts: its command line, its messages, how
+// it starts its program and whom as. They are public only because the binary is a crate
 // of its own; they are not the library's API, are left out of its docs, and
 // are outside its semver promise.
 #[doc(hidden)]
@@ -142,6 +142,9 @@ pub mod spawn;
 pub mod supervise;
 mod sys;
 mod threads;
+#[cfg(feature = "user")]
+#[doc(hidden)]
+pub mod user;
 
 pub use init::fork_init;
 pub use reap::{ChildStatus, Reaped, WaitOptions, WaitTarget, drain, wait_nohang};

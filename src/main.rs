@@ -25,6 +25,8 @@ use pidone::{Errno, Pid};
 
 /// A usage error: the exit code tini, dumb-init and catatonit all use.
 const EXIT_USAGE: u8 = 1;
+// 123, `-u` failed, is `spawn::EXIT_USER`: pidone::user and the child
+// exit with it.
 /// pidone could not start the program (`fork` failed), as `env` uses it.
 const EXIT_START_FAILED: u8 = 125;
 /// A panic: a bug in pidone, as the loop's own.
@@ -96,19 +98,21 @@ fn main(
 }
 
 /// pidone once it knows what to do, until its child runs.
-struct Init {
+struct Init<'a> {
     /// The signal mask pidone started with, which the child gets back.
     inherited_mask: SignalSet,
     /// Whether `SIGCHLD` came in ignored: the child gets that back.
     sigchld_ignored: bool,
     /// Whether pidone is PID 1 of its namespace.
     pid1: bool,
+    /// `-u USER[:GROUP]`, as given.
+    user: Option<&'a [u8]>,
 }
 
-impl Init {
+impl<'a> Init<'a> {
     /// Sets the process up: `SIGCHLD` to its default, the parent-death
     /// signal, and subreaper mode.
-    fn new(options: &Options<'_>, inherited_mask: SignalSet) -> Init {
+    fn new(options: &Options<'a>, inherited_mask: SignalSet) -> Init<'a> {
         // An inherited SIG_IGN for SIGCHLD makes the kernel reap children
         // itself: no status would ever reach pidone (tini and catatonit hang
         // there). The default action, "ignore" too, still queues the signal
@@ -140,6 +144,7 @@ impl Init {
             inherited_mask,
             sigchld_ignored,
             pid1,
+            user: options.user,
         }
     }
 
@@ -151,6 +156,7 @@ impl Init {
             envp,
             mask: self.inherited_mask,
             sigchld_ignored: self.sigchld_ignored,
+            user: self.user,
         };
         // SAFETY: argv and envp come from the kernel; pidone has one thread.
         match unsafe { spawn.spawn() } {

@@ -15,6 +15,10 @@ pub const PATH_MAX: usize = 4096;
 /// The search path `execvp` uses when `PATH` is unset (musl's).
 pub const DEFAULT_PATH: &CStr = c"/usr/local/bin:/bin:/usr/bin";
 
+/// The exit code of `-u` failing: a name not found, a file unreadable,
+/// or a call refused, in pidone or in the child. Just below `env`'s 125.
+pub const EXIT_USER: u8 = 123;
+
 /// The exit code of a child that could not run its program, as shells give
 /// it: 127 when it was not found (`ENOENT`), 126 when it was found but could
 /// not be executed (a directory, no permission, not an executable format).
@@ -42,13 +46,20 @@ pub struct Spawn<'a> {
     pub mask: SignalSet,
     /// Whether `SIGCHLD` was inherited as ignored: the child gets it back.
     pub sigchld_ignored: bool,
+    /// `-u USER[:GROUP]`: whom the program runs as, looked up in pidone
+    /// before the fork (`pidone::user`, the `user` feature); `None`: as
+    /// pidone.
+    pub user: Option<&'a [u8]>,
 }
 
 impl Spawn<'_> {
-    /// Forks the child, which puts itself in a process group of its own,
-    /// takes the terminal's foreground if stdin is a terminal, restores the
-    /// inherited signal state, and executes the program; if it cannot, it
-    /// says why on stderr and exits 126 or 127 ([`exit_code_for`]).
+    /// Looks [`Spawn::user`]'s ids up, then forks the child, which takes
+    /// them, puts itself in a process group of its own, takes the terminal's
+    /// foreground if stdin is a terminal, restores the inherited signal
+    /// state, and executes the program. If the ids cannot be looked up or
+    /// taken, pidone or the child says why on stderr and exits
+    /// [`EXIT_USER`]; if the program cannot run, the child says why and
+    /// exits 126 or 127 ([`exit_code_for`]).
     ///
     /// Returns the child's pid, which is also its process group's id.
     ///
@@ -59,6 +70,9 @@ impl Spawn<'_> {
     /// program has no libc: the child restores [`Spawn::mask`] exactly,
     /// signals 32 and 33 included.
     pub unsafe fn spawn(&self) -> Result<Pid, Errno> {
+        // Before the fork, so that a name not found starts nothing.
+        #[cfg(feature = "user")]
+        let ids = self.user.map(crate::user::resolve);
         // SAFETY: the caller's promise.
         match unsafe { sys::fork() } {
             Ok(Some(child)) => {
@@ -68,8 +82,15 @@ impl Spawn<'_> {
                 let _ = process::setpgid(Some(child), Some(child));
                 Ok(child)
             }
-            // SAFETY: the caller's promise.
-            Ok(None) => unsafe { self.become_program() },
+            Ok(None) => {
+                // First: nothing the child does next needs root's rights.
+                #[cfg(feature = "user")]
+                if let Some(ids) = &ids {
+                    ids.take();
+                }
+                // SAFETY: the caller's promise.
+                unsafe { self.become_program() }
+            }
             Err(errno) => Err(errno),
         }
     }
