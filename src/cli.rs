@@ -30,7 +30,8 @@ Exit: the child's code or 128+signal; 1 usage; 125 fork failed;
 
 /// What `-h` prints after [`HELP`] with the `user` feature.
 #[cfg(feature = "user")]
-pub const USER_HELP: &str = " -u USER[:GROUP]  run PROGRAM as USER (names or ids); 123 if it cannot\n";
+pub const USER_HELP: &str =
+    " -u USER[:GROUP]  run PROGRAM as USER (names or ids); 123 if it cannot\n";
 
 /// What `-h` prints after [`HELP`] with the `env` feature.
 #[cfg(feature = "env")]

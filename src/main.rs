@@ -98,21 +98,23 @@ fn main(
 }
 
 /// pidone once it knows what to do, until its child runs.
-struct Init<'a> {
+struct Init {
     /// The signal mask pidone started with, which the child gets back.
     inherited_mask: SignalSet,
     /// Whether `SIGCHLD` came in ignored: the child gets that back.
     sigchld_ignored: bool,
     /// Whether pidone is PID 1 of its namespace.
     pid1: bool,
-    /// `-u USER[:GROUP]`, as given.
-    user: Option<&'a [u8]>,
+    /// `-u USER[:GROUP]`, as given (from argv or the environment, which
+    /// last as long as pidone).
+    #[cfg(feature = "user")]
+    user: Option<&'static [u8]>,
 }
 
-impl<'a> Init<'a> {
+impl Init {
     /// Sets the process up: `SIGCHLD` to its default, the parent-death
     /// signal, and subreaper mode.
-    fn new(options: &Options<'a>, inherited_mask: SignalSet) -> Init<'a> {
+    fn new(options: &Options<'static>, inherited_mask: SignalSet) -> Init {
         // An inherited SIG_IGN for SIGCHLD makes the kernel reap children
         // itself: no status would ever reach pidone (tini and catatonit hang
         // there). The default action, "ignore" too, still queues the signal
@@ -144,6 +146,7 @@ impl<'a> Init<'a> {
             inherited_mask,
             sigchld_ignored,
             pid1,
+            #[cfg(feature = "user")]
             user: options.user,
         }
     }
@@ -156,6 +159,7 @@ impl<'a> Init<'a> {
             envp,
             mask: self.inherited_mask,
             sigchld_ignored: self.sigchld_ignored,
+            #[cfg(feature = "user")]
             user: self.user,
         };
         // SAFETY: argv and envp come from the kernel; pidone has one thread.

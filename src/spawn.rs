@@ -47,14 +47,14 @@ pub struct Spawn<'a> {
     /// Whether `SIGCHLD` was inherited as ignored: the child gets it back.
     pub sigchld_ignored: bool,
     /// `-u USER[:GROUP]`: whom the program runs as, looked up in pidone
-    /// before the fork (`pidone::user`, the `user` feature); `None`: as
-    /// pidone.
+    /// before the fork ([`crate::user`]); `None`: as pidone.
+    #[cfg(feature = "user")]
     pub user: Option<&'a [u8]>,
 }
 
 impl Spawn<'_> {
-    /// Looks [`Spawn::user`]'s ids up, then forks the child, which takes
-    /// them, puts itself in a process group of its own, takes the terminal's
+    /// Looks `-u`'s ids up (the `user` feature), then forks the child,
+    /// which takes them, puts itself in a process group of its own, takes the terminal's
     /// foreground if stdin is a terminal, restores the inherited signal
     /// state, and executes the program. If the ids cannot be looked up or
     /// taken, pidone or the child says why on stderr and exits

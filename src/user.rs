@@ -19,6 +19,7 @@
 
 use crate::Errno;
 use crate::message::{errno_number, say};
+use crate::signal::parse_decimal;
 use crate::spawn::EXIT_USER;
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
@@ -141,21 +142,13 @@ fn fail(template: &[u8], text: &[u8], number: u32) -> ! {
     crate::exit(EXIT_USER)
 }
 
-/// `text` as a decimal number, if it is one that fits a `u32`.
-fn number(text: &[u8]) -> Option<u32> {
-    match text {
-        [] => None,
-        _ => text.iter().try_fold(0, |n, &byte| push_digit(n, byte)),
-    }
-}
+/// The most digits of a uid or gid that `-u` reads: 999,999,999 is the
+/// largest, which no `u32` overflows on the way to.
+pub const ID_DIGITS: usize = 9;
 
-/// `n` with the digit `byte` after it, if it is a digit and that fits.
-fn push_digit(n: u32, byte: u8) -> Option<u32> {
-    let digit = byte.wrapping_sub(b'0');
-    if digit > 9 {
-        return None;
-    }
-    n.checked_mul(10)?.checked_add(u32::from(digit))
+/// `text` as an id: one to [`ID_DIGITS`] decimal digits.
+fn number(text: &[u8]) -> Option<u32> {
+    parse_decimal(text, ID_DIGITS)
 }
 
 /// A name read from a file: its first [`NAME_MAX`] bytes.
@@ -232,7 +225,7 @@ fn find(path: &CStr, who: &[u8], pass: &mut Pass<'_>, entry: &mut Entry, name: &
 }
 
 /// A field index no entry has: a comment's bytes go there.
-const COMMENT: usize = 1 << 16;
+const COMMENT: u32 = 1 << 16;
 
 /// One line of `/etc/passwd` (`name:password:uid:gid:...`) or `/etc/group`
 /// (`name:password:gid:member,member...`), as far as `-u` needs it, read a
@@ -240,7 +233,7 @@ const COMMENT: usize = 1 << 16;
 #[derive(Copy, Clone, Debug, Default)]
 struct Entry {
     /// The field the next byte is in.
-    field: usize,
+    field: u32,
     /// Whether the name is longer than [`NAME_MAX`].
     long: bool,
     /// Whether the name is `who`.
@@ -254,7 +247,8 @@ struct Entry {
     len: usize,
     /// Whether that item differs from `who` so far.
     differs: bool,
-    /// That item as a number so far, unless it is none.
+    /// That item as a number so far, unless it is none (then it is any
+    /// value).
     value: u32,
     /// Whether that item is no number.
     not_number: bool,
@@ -290,7 +284,7 @@ impl Entry {
                 _ => {}
             }
             if ends_field {
-                if let Some(slot) = self.numbers.get_mut(self.field.wrapping_sub(2)) {
+                if let Some(slot) = self.numbers.get_mut(self.field.wrapping_sub(2) as usize) {
                     *slot = (self.len > 0 && !self.not_number).then_some(self.value);
                 }
                 self.field += 1;
@@ -312,10 +306,11 @@ impl Entry {
             }
         }
         self.differs |= who.get(self.len) != Some(&byte);
-        match push_digit(self.value, byte) {
-            Some(value) => self.value = value,
-            None => self.not_number = true,
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 || self.len >= ID_DIGITS {
+            self.not_number = true;
         }
+        self.value = self.value.wrapping_mul(10).wrapping_add(u32::from(digit));
         self.len += 1;
         false
     }
@@ -413,8 +408,13 @@ last:x:1004:1004::/:/bin/sh";
         assert_eq!(user(b"\n\n", b"0"), None);
         // An empty name is nobody's, even looked up by uid.
         assert_eq!(user(b":x:0:0::/:", b""), None);
-        // Too big for a uid.
+        // More digits than an id has.
         assert_eq!(user(b"big:x:4294967296:1::/:", b"big"), None);
+        assert_eq!(user(b"ten:x:1000000000:1::/:", b"ten"), None);
+        assert_eq!(
+            user(b"nine:x:999999999:1::/:", b"nine"),
+            Some((b"nine".to_vec(), 999_999_999, 1))
+        );
     }
 
     #[test]
@@ -527,16 +527,11 @@ empty:x:60:,,";
     fn numbers() {
         assert_eq!(number(b"0"), Some(0));
         assert_eq!(number(b"65534"), Some(65534));
-        assert_eq!(number(b"4294967295"), Some(u32::MAX));
-        for text in [
-            &b""[..],
-            b"4294967296",
-            b"-1",
-            b"+1",
-            b" 1",
-            b"1a",
-            b"nobody",
-        ] {
+        assert_eq!(number(b"999999999"), Some(999_999_999));
+        // More digits than an id has, and what is no number.
+        let too_long = [&b"1000000000"[..], b"0000000001", b"4294967296"];
+        let not_numbers = [&b""[..], b"-1", b"+1", b" 1", b"1a", b"nobody"];
+        for text in too_long.iter().chain(&not_numbers) {
             assert_eq!(number(text), None, "{text:?}");
         }
     }
