@@ -796,3 +796,147 @@ fn refused_subreaper_is_one_warning() {
         assert_eq!(finished.stderr_lines(), expected, "{finished}");
     }
 }
+
+/// `-u USER[:GROUP]` (the `user` feature): the program runs with the ids
+/// asked for, pidone keeps its own, and what cannot be done is exit 123
+/// with the program never run. Names here are the host's; tests/hardening's
+/// empty root has files of its own.
+#[cfg(feature = "user")]
+mod user {
+    use super::*;
+
+    /// The kid's ids, as [`Kid::Ids`] prints them, and pidone's own
+    /// `Uid`, `Gid` and `Groups` lines of `/proc/PID/status`, while the kid
+    /// runs; then the finished run.
+    fn ids(pidone: Pidone) -> ([String; 3], [String; 3], Finished) {
+        let mut running = pidone.kid(Kid::Ids).stdin_piped().spawn();
+        let kid = [running.line(), running.line(), running.line()];
+        let pid = running.pidone_pid();
+        let own = ["Uid", "Gid", "Groups"].map(|name| {
+            let value = status_field(pid, name).expect("/proc/PID/status");
+            value.split_whitespace().collect::<Vec<_>>().join(" ")
+        });
+        running.close_stdin();
+        (kid, own, running.wait())
+    }
+
+    /// What [`Kid::Ids`] prints for these ids, the groups in any order.
+    fn kid_ids(uid: u32, gid: u32, groups: &[u32]) -> [String; 3] {
+        let mut groups = groups.to_vec();
+        groups.sort_unstable();
+        let groups: Vec<String> = groups.iter().map(u32::to_string).collect();
+        [
+            format!("uid {uid} {uid} {uid}"),
+            format!("gid {gid} {gid} {gid}"),
+            format!("groups {}", groups.join(" ")),
+        ]
+    }
+
+    /// `id FLAG USER` on the host: glibc's answer, the model for names.
+    fn host_id(flag: &str, user: &str) -> Vec<u32> {
+        let out = Command::new(host_tool("id"))
+            .args([flag, user])
+            .output()
+            .expect("id");
+        assert!(out.status.success(), "id {flag} {user}: {out:?}");
+        let mut ids: Vec<u32> = String::from_utf8(out.stdout)
+            .expect("id's output")
+            .split_whitespace()
+            .map(|n| n.parse().expect("a number"))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    fn runs_as_the_user_asked_for(mode: Mode) {
+        // pidone's own ids: the test's.
+        let own = ids(Pidone::new(mode).arg("--")).1;
+        // SAFETY: plain calls.
+        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        assert_eq!(uid, 0, "the tests run as root");
+        let numeric = Pidone::new(mode).args(["-u", "65534:65534", "--"]);
+        let (nobody, nogroup) = (host_id("-u", "nobody")[0], host_id("-g", "nobody")[0]);
+        let cases = [
+            (numeric, kid_ids(65534, 65534, &[65534])),
+            // A name, and its gid and groups from /etc/passwd and
+            // /etc/group, as glibc's initgroups gives them.
+            (
+                Pidone::new(mode).args(["-u", "nobody", "--"]),
+                kid_ids(nobody, nogroup, &host_id("-G", "nobody")),
+            ),
+            // A number with an entry is that entry's user.
+            (
+                Pidone::new(mode).args(["-u", &nobody.to_string(), "--"]),
+                kid_ids(nobody, nogroup, &host_id("-G", "nobody")),
+            ),
+            // A group given: the gid and the one group, whatever the
+            // user's own.
+            (
+                Pidone::new(mode).args(["-unobody:0", "--"]),
+                kid_ids(nobody, 0, &[0]),
+            ),
+            // A number with no entry: pidone's own gid, as su-exec and
+            // gosu do.
+            (
+                Pidone::new(mode).args(["-u", "4000000", "--"]),
+                kid_ids(4_000_000, gid, &[gid]),
+            ),
+        ];
+        for (pidone, want) in cases {
+            let (kid, pidone_ids, finished) = ids(pidone);
+            assert_eq!(kid, want, "{mode:?}\n{finished}");
+            assert_eq!(pidone_ids, own, "{mode:?}: pidone's own ids\n{finished}");
+            assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+            assert!(finished.stderr.is_empty(), "{mode:?}\n{finished}");
+        }
+        #[cfg(feature = "env")]
+        {
+            let pidone = Pidone::new(mode).env("PIDONE_USER", "65534:65534");
+            let (kid, _, finished) = ids(pidone);
+            assert_eq!(kid, kid_ids(65534, 65534, &[65534]), "{mode:?}\n{finished}");
+        }
+    }
+    test_each_mode!(runs_as_the_user_asked_for);
+
+    /// A name not found, or a call refused, is exit 123 and one line, and
+    /// the program never runs.
+    fn what_cannot_be_done_runs_nothing(mode: Mode) {
+        // pidone, not root, cannot give up its groups: the child's
+        // setgroups fails.
+        let not_root = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+        let setpriv = [host_tool("setpriv").into_os_string()]
+            .into_iter()
+            .chain(not_root.map(OsString::from));
+        let cases = [
+            (
+                Pidone::new(mode).args(["-u", "pidone-no-such-user", "--"]),
+                "pidone: -u: no user 'pidone-no-such-user' in /etc/passwd",
+            ),
+            (
+                Pidone::new(mode).args(["-u", "nobody:pidone-no-such-group", "--"]),
+                "pidone: -u: no group 'pidone-no-such-group' in /etc/group",
+            ),
+            (
+                Pidone::new(mode).args(["-u", "0:pidone-no-such-group", "--"]),
+                "pidone: -u: no group 'pidone-no-such-group' in /etc/group",
+            ),
+            (
+                Pidone::new(mode)
+                    .exec_through(setpriv)
+                    .args(["-u", "0", "--"]),
+                "pidone: -u: setgroups: Operation not permitted",
+            ),
+        ];
+        for (pidone, message) in cases {
+            let finished = pidone.kid(Kid::Ids).run();
+            assert_eq!(finished.code(), 123, "{mode:?}\n{finished}");
+            assert_eq!(finished.stderr_lines(), [message], "{mode:?}\n{finished}");
+            assert!(
+                finished.stdout.is_empty(),
+                "{mode:?}: the kid ran\n{finished}"
+            );
+        }
+    }
+    test_each_mode!(what_cannot_be_done_runs_nothing);
+}

@@ -281,6 +281,10 @@ pub enum Kid {
     Env,
     /// Copies its stdin to its stdout.
     Cat,
+    /// Prints its ids, `uid R E S`, `gid R E S` (real, effective, saved)
+    /// and `groups G...` (the supplementary groups, sorted), then exits 0 at
+    /// the end of its stdin.
+    Ids,
 }
 
 impl Role for Kid {
@@ -306,6 +310,7 @@ impl Role for Kid {
             Kid::Argv => "argv".into(),
             Kid::Env => "env".into(),
             Kid::Cat => "cat".into(),
+            Kid::Ids => "ids".into(),
         }
     }
 
@@ -329,6 +334,7 @@ impl Role for Kid {
             "argv" => Kid::Argv,
             "env" => Kid::Env,
             "cat" => Kid::Cat,
+            "ids" => Kid::Ids,
             _ => words.bad(),
         }
     }
@@ -504,6 +510,28 @@ impl Role for Kid {
                     )
                 };
                 std::io::copy(&mut *stdin, &mut *stdout).expect("kid: copy");
+                std::process::exit(0)
+            }
+            Kid::Ids => {
+                let ([mut ruid, mut euid, mut suid], [mut rgid, mut egid, mut sgid]) =
+                    ([0; 3], [0; 3]);
+                let mut groups = vec![0; 65536];
+                // SAFETY: plain calls, with room for every group there is.
+                let count = unsafe {
+                    libc::getresuid(&mut ruid, &mut euid, &mut suid);
+                    libc::getresgid(&mut rgid, &mut egid, &mut sgid);
+                    libc::getgroups(groups.len() as i32, groups.as_mut_ptr())
+                };
+                groups.truncate(usize::try_from(count).expect("getgroups"));
+                groups.sort_unstable();
+                let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
+                say(&format!(
+                    "uid {ruid} {euid} {suid}\ngid {rgid} {egid} {sgid}\ngroups {}",
+                    groups.join(" ")
+                ));
+                // SAFETY: fd 0 is only borrowed.
+                let mut stdin = ManuallyDrop::new(unsafe { File::from_raw_fd(0) });
+                let _ = stdin.read_to_end(&mut Vec::new());
                 std::process::exit(0)
             }
         }

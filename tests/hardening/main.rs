@@ -629,15 +629,11 @@ fn files_below(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// pidone as PID 1 of a root that holds nothing but pidone, the test
-/// program (this static binary) and, under QEMU, QEMU (static too): no
-/// shell, no libc, no loader, no /proc. Each at its path outside, so that
-/// the command lines stay the same: `unshare --pid --fork --mount-proc
-/// chroot ROOT [runner] pidone ... [runner] test-binary` (the new /proc is
-/// outside the root). The exit status, signal forwarding and orphan reaping
-/// work there as anywhere.
-#[test]
-fn empty_root() {
+/// A root that holds nothing but pidone, the test program (this static
+/// binary) and, under QEMU, QEMU (static too): no shell, no libc, no
+/// loader, no /proc, no /etc. Each at its path outside, so that the command
+/// lines stay the same.
+fn empty_root_dir() -> TempDir {
     let root = TempDir::new();
     // The check below can fail: a program that names a loader is caught.
     let dynamic = root.file("dynamic", &elf_needing("/lib/ld.so"), 0o755);
@@ -673,8 +669,22 @@ fn empty_root() {
         .collect();
     expected.sort();
     assert_eq!(inside, expected);
+    root
+}
+
+/// pidone as PID 1 in `root`: `unshare --pid --fork --mount-proc chroot
+/// ROOT [runner] pidone ...` (the new /proc is outside the root).
+fn in_root(root: &TempDir) -> Pidone {
     let chroot: [OsString; 2] = [host_tool("chroot").into(), root.path().into()];
-    let in_root = || Pidone::new(Mode::Pid1).exec_through(chroot.clone());
+    Pidone::new(Mode::Pid1).exec_through(chroot)
+}
+
+/// pidone as PID 1 of an [`empty_root_dir`], the `FROM scratch` case: the exit
+/// status, signal forwarding and orphan reaping work there as anywhere.
+#[test]
+fn empty_root() {
+    let root = empty_root_dir();
+    let in_root = || in_root(&root);
 
     let finished = in_root().kid(Kid::Exit(5)).run();
     assert_eq!(finished.code(), 5, "{finished}");
@@ -716,4 +726,90 @@ fn empty_root() {
         finished.stderr_text(),
         "pidone: cannot run '/bin/sh': No such file or directory\n"
     );
+}
+
+/// `-u` (the `user` feature) in an [`empty_root_dir`]: numbers need no
+/// `/etc/passwd`, names do; then, with files of its own there, names and
+/// the groups that list them, comments and long lines among them.
+#[cfg(feature = "user")]
+#[test]
+fn empty_root_users() {
+    let root = empty_root_dir();
+    // What the kid (Kid::Ids) says with these ids, its groups sorted.
+    let ids = |uid: u32, gid: u32, groups: &[u32]| {
+        let groups: Vec<String> = groups.iter().map(u32::to_string).collect();
+        [
+            format!("uid {uid} {uid} {uid}"),
+            format!("gid {gid} {gid} {gid}"),
+            format!("groups {}", groups.join(" ")),
+        ]
+    };
+    let check = |user: &str, want: &[String]| {
+        let finished = in_root(&root).args(["-u", user, "--"]).kid(Kid::Ids).run();
+        let what = format!("-u {user}\n{finished}");
+        if want.len() == 1 {
+            assert_eq!(finished.code(), 123, "{what}");
+            assert_eq!(finished.stderr_lines(), want, "{what}");
+            assert!(finished.stdout.is_empty(), "the kid ran: {what}");
+        } else {
+            assert_eq!(finished.code(), 0, "{what}");
+            assert_eq!(finished.stdout_lines(), want, "{what}");
+            assert!(finished.stderr.is_empty(), "{what}");
+        }
+    };
+    let no_user = |name: &str| [format!("pidone: -u: no user '{name}' in /etc/passwd")];
+    let no_group = |name: &str| [format!("pidone: -u: no group '{name}' in /etc/group")];
+
+    // No /etc at all. A number with no entry takes pidone's gid (root's).
+    check("1000:2000", &ids(1000, 2000, &[2000]));
+    check("1000", &ids(1000, 0, &[0]));
+    check("app", &no_user("app"));
+    check("1000:staff", &no_group("staff"));
+
+    std::fs::create_dir(root.path().join("etc")).expect("mkdir etc");
+    let long_list: Vec<String> = (0..2000).map(|n| format!("member{n}")).collect();
+    let files = [
+        (
+            "passwd",
+            "# app:x:1:1:a comment, not an entry:/:/bin/sh\n\
+             root:x:0:0:root:/root:/bin/sh\n\
+             \n\
+             app:x:1000:1000::/home/app:/bin/sh\n\
+             application:x:1001:1001::/:/bin/sh\n\
+             ap:x:1002:1002::/:/bin/sh"
+                .to_owned(),
+        ),
+        (
+            "group",
+            format!(
+                "root:x:0:\n\
+                 app:x:1000:\n\
+                 staff:x:2001:application,app\n\
+                 #audio:x:2002:app\n\
+                 audio:x:2003:appl,app\n\
+                 video:x:2004:application\n\
+                 big:x:2005:{},app\n\
+                 users:x:2006:apple,ap\n",
+                long_list.join(",")
+            ),
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(root.path().join("etc").join(name), text).expect("write");
+    }
+    let app = ids(1000, 1000, &[1000, 2001, 2003, 2005]);
+    check("app", &app);
+    check("1000", &app);
+    check("application", &ids(1001, 1001, &[1001, 2001, 2004]));
+    check("ap", &ids(1002, 1002, &[1002, 2006]));
+    check("0", &ids(0, 0, &[0]));
+    // Only the comment has uid 1.
+    check("1", &ids(1, 0, &[0]));
+    // A group given: that gid alone, from /etc/group or as a number.
+    check("app:staff", &ids(1000, 2001, &[2001]));
+    check("app:7", &ids(1000, 7, &[7]));
+    check("4000:video", &ids(4000, 2004, &[2004]));
+    check("appl", &no_user("appl"));
+    check("app:#audio", &no_group("#audio"));
+    check("app:aud", &no_group("aud"));
 }
