@@ -534,6 +534,65 @@ fn terminal(case: &Case, failures: &mut Failures) {
     });
 }
 
+/// `-u` (the `user` feature), pidone's alone: its ids, given with `-u` to
+/// the ENTRYPOINT and, with the `env` feature, as `PIDONE_USER` through
+/// `--init`. The image has no `/etc/passwd`: numbers work, a name is 123;
+/// with no capabilities, setgroups is refused: 123 too.
+#[cfg(feature = "user")]
+fn user_ids(runner: Runner, pidone: &Init, failures: &mut Failures) {
+    const IDS: &str = "uid=65534 gid=65534 groups=65534";
+    const NO_USER: &str = "pidone: -u: no user 'nobody' in /etc/passwd";
+    const REFUSED: &str = "pidone: -u: setgroups: Operation not permitted";
+    // `IMAGE -u USER -- id`, pidone as the ENTRYPOINT.
+    let entrypoint = |options: &[&str], user: &str| {
+        let mut podman = runner.podman();
+        podman
+            .args(["run", "--rm"])
+            .args(options)
+            .arg(format!("--volume={}:/init:ro", pidone.path.display()))
+            .args(["--entrypoint=/init", IMAGE, "-u", user, "--", "id"]);
+        (
+            format!("{} pidone entrypoint -u {user} {options:?}", runner.name()),
+            podman,
+        )
+    };
+    let mut cases = vec![
+        (entrypoint(&[], "65534:65534"), 0, IDS),
+        (entrypoint(&[], "nobody"), 123, NO_USER),
+        (entrypoint(&["--cap-drop=all"], "65534:65534"), 123, REFUSED),
+    ];
+    #[cfg(feature = "env")]
+    {
+        let case = Case {
+            runner,
+            init: Some(pidone),
+            way: Way::InitPath,
+        };
+        for (user, want, shown) in [("65534:65534", 0, IDS), ("nobody", 123, NO_USER)] {
+            let variable = format!("PIDONE_USER={user}");
+            let podman = case.run(&["--rm", "--env", &variable], &["id"]);
+            cases.push(((format!("{} {variable}", case.name()), podman), want, shown));
+        }
+    }
+    for ((name, podman), want, shown) in cases {
+        let out = output(podman);
+        let seen = if want == 0 { &out.stdout } else { &out.stderr };
+        report(&format!(
+            "container: {name}: exit {}, {:?}",
+            code(&out),
+            text(seen)
+        ));
+        failures.check(code(&out) == want && text(seen) == shown, || {
+            format!(
+                "{name}: exit {}, not {want}; {:?}, not {shown:?}; stderr: {}",
+                code(&out),
+                text(seen),
+                text(&out.stderr)
+            )
+        });
+    }
+}
+
 /// Default seccomp, no capabilities, no new privileges, a read-only root
 /// and nobody's ids.
 const HARDENED: [&str; 4] = [
@@ -570,6 +629,10 @@ fn every_check(runner: Runner) {
             exit_codes(&case, &HARDENED, &mut failures);
             stop(&case, &HARDENED, &mut failures);
         }
+    }
+    #[cfg(feature = "user")]
+    if let Some(pidone) = inits.iter().find(|init| init.name == "pidone") {
+        user_ids(runner, pidone, &mut failures);
     }
     failures.assert_none();
 }
