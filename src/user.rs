@@ -13,9 +13,11 @@
 //!   GROUP is given, every group of `/etc/group` that lists USER's name, as
 //!   `initgroups(3)` sets them.
 //!
-//! The files are read a byte at a time from a small buffer, so a line of
-//! any length is read whole. Lines whose name starts with `#` are comments.
-//! A missing file has no entries; one that cannot be read is an error.
+//! The files are read a byte at a time through a small buffer, so a line
+//! of any length is read whole. Lines that start with `#` are comments. A
+//! missing file has no entries; one that cannot be read is an error, and so
+//! is anything else that would leave the ids in doubt: the program never
+//! runs with other ids than these.
 
 use crate::Errno;
 use crate::message::{errno_number, say};
@@ -29,10 +31,15 @@ use rustix::process::{Gid, Uid};
 /// The most supplementary groups `-u` sets, the gid included.
 pub const GROUPS_MAX: usize = 64;
 
-/// The longest user name whose groups can be looked up: Linux's
-/// `LOGIN_NAME_MAX`, 256 with its NUL. Only a number's entry has its name
-/// kept; a longer one is an error, never groups left out.
+/// The longest name of a user whose groups can be looked up: Linux's
+/// `LOGIN_NAME_MAX`, 256 with its NUL. The entry found (by name or by uid)
+/// keeps its name for that; a longer one is an error, never groups left
+/// out.
 pub const NAME_MAX: usize = 255;
+
+/// The most digits of a uid or gid that `-u` reads: 999,999,999 is the
+/// largest, which no `u32` overflows on the way to.
+pub const ID_DIGITS: usize = 9;
 
 /// The file of users.
 pub const PASSWD: &CStr = c"/etc/passwd";
@@ -63,7 +70,6 @@ pub struct Ids {
 /// The ids of `spec`, `USER` or `USER:GROUP` (neither empty), looked up in
 /// [`PASSWD`] and [`GROUP`]; if they cannot be, says why and exits
 /// [`EXIT_USER`].
-#[inline(never)]
 pub fn resolve(spec: &[u8]) -> Ids {
     let colon = spec.iter().position(|&b| b == b':');
     let (user, group) = spec.split_at(colon.unwrap_or(spec.len()));
@@ -142,10 +148,6 @@ fn fail(template: &[u8], text: &[u8], number: u32) -> ! {
     crate::exit(EXIT_USER)
 }
 
-/// The most digits of a uid or gid that `-u` reads: 999,999,999 is the
-/// largest, which no `u32` overflows on the way to.
-pub const ID_DIGITS: usize = 9;
-
 /// `text` as an id: one to [`ID_DIGITS`] decimal digits.
 fn number(text: &[u8]) -> Option<u32> {
     parse_decimal(text, ID_DIGITS)
@@ -194,7 +196,6 @@ impl Pass<'_> {
 /// an entry (compared with `who` as [`Entry`] says), and says whether it
 /// did; a file that does not exist has no entries. One that cannot be read
 /// fails as [`fail`] does.
-#[inline(never)]
 fn find(path: &CStr, who: &[u8], pass: &mut Pass<'_>, entry: &mut Entry, name: &mut Name) -> bool {
     let fd = match rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) {
         Ok(fd) => fd,
