@@ -556,11 +556,16 @@ fn user_ids(runner: Runner, pidone: &Init, failures: &mut Failures) {
             podman,
         )
     };
+    #[cfg_attr(
+        not(feature = "env"),
+        expect(unused_mut, reason = "the --init cases below need `env`")
+    )]
     let mut cases = vec![
         (entrypoint(&[], "65534:65534"), 0, IDS),
         (entrypoint(&[], "nobody"), 123, NO_USER),
         (entrypoint(&["--cap-drop=all"], "65534:65534"), 123, REFUSED),
     ];
+    // Through `--init`, only the environment reaches pidone: PIDONE_USER.
     #[cfg(feature = "env")]
     {
         let case = Case {
