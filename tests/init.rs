@@ -755,6 +755,61 @@ fn verbosity_from_v_and_tini_verbosity(mode: Mode) {
 }
 test_each_mode!(verbosity_from_v_and_tini_verbosity);
 
+/// The `env` feature: options from PIDONE_ variables, the command line
+/// winning over them, and a bad value a usage error that names its
+/// variable.
+#[cfg(feature = "env")]
+fn options_from_pidone_variables(mode: Mode) {
+    let finished = Pidone::new(mode)
+        .env("PIDONE_SUCCESS_CODES", "4,3")
+        .env("PIDONE_VERBOSITY", "2")
+        .kid(Kid::Exit(3))
+        .run();
+    assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+    let lines = finished.stderr_lines();
+    assert!(
+        lines.len() == 1 && is_child_status(&lines[0], 3),
+        "{mode:?}\n{finished}"
+    );
+    // `-e 5` on the command line: PIDONE_SUCCESS_CODES is not read.
+    let finished = Pidone::new(mode)
+        .env("PIDONE_SUCCESS_CODES", "3")
+        .args(["-e", "5", "--"])
+        .kid(Kid::Exit(3))
+        .run();
+    assert_eq!(finished.code(), 3, "{mode:?}\n{finished}");
+    // A leftover that ignores TERM, killed after PIDONE_GRACE's second.
+    let mut running = Pidone::new(mode)
+        .env("PIDONE_GRACE", "1")
+        .env("PIDONE_WARN_ZOMBIES", "1")
+        .kid(Kid::Leftover {
+            ignores_term: true,
+            own_group: false,
+            code: 6,
+        })
+        .spawn();
+    assert_eq!(running.line(), "ready");
+    assert_kid_status_and_leftover_killed_by(&running.wait(), SIGKILL, mode);
+    for (name, value) in [
+        ("PIDONE_GRACE", "1.5"),
+        ("PIDONE_SUBREAPER", "yes"),
+        ("PIDONE_REWRITE", "TERM:INT,HUP"),
+        ("PIDONE_VERBOSITY", "-1"),
+    ] {
+        let finished = Pidone::new(mode).env(name, value).kid(Kid::Exit(0)).run();
+        let what = format!("{mode:?} {name}={value}\n{finished}");
+        assert_eq!(finished.code(), 1, "{what}");
+        let lines = finished.stderr_lines();
+        assert!(
+            lines.len() == 2 && lines[0].starts_with(&format!("pidone: {name}: ")),
+            "{what}"
+        );
+        assert!(lines[1].starts_with("usage: pidone"), "{what}");
+    }
+}
+#[cfg(feature = "env")]
+test_each_mode!(options_from_pidone_variables);
+
 /// QEMU 7 refuses PR_SET_CHILD_SUBREAPER: a seccomp filter does the same.
 #[test]
 fn refused_subreaper_is_one_warning() {

@@ -341,6 +341,37 @@ fn exit_codes(case: &Case, options: &[&str], failures: &mut Failures) {
     }
 }
 
+/// pidone's options as `podman run -e` sets them (the `env` feature), the
+/// one way to reach an `--init`: each check a variable, a script, the exit
+/// code it must give, and what stderr must hold.
+#[cfg(feature = "env")]
+fn variables(case: &Case, failures: &mut Failures) {
+    let checks: [(&str, &str, i32, &str); 5] = [
+        ("PIDONE_SUCCESS_CODES=3,4", "exit 3", 0, ""),
+        ("PIDONE_VERBOSITY=2", "exit 3", 3, ", status 3"),
+        ("PIDONE_WARN_ZOMBIES=1", "(sleep 0.1 &); sleep 1", 0, "pidone: reaped zombie "),
+        ("PIDONE_REWRITE=TERM:0", "kill -TERM 1; sleep 1; exit 4", 4, ""),
+        ("PIDONE_GRACE=1.5", "exit 0", 1, "pidone: PIDONE_GRACE: --grace: '1.5'"),
+    ];
+    for (variable, script, want, said) in checks {
+        let options = ["--rm", "-e", variable];
+        let out = output(case.run(&options, &["sh", "-c", script]));
+        let stderr = text(&out.stderr);
+        report(&format!(
+            "container: {} -e {variable}: sh -c '{script}': exit {}",
+            case.name(),
+            code(&out)
+        ));
+        failures.check(code(&out) == want && stderr.contains(said), || {
+            format!(
+                "{} -e {variable}: sh -c '{script}' exited {}, not {want}, or its stderr lacks {said:?}: {stderr}",
+                case.name(),
+                code(&out)
+            )
+        });
+    }
+}
+
 /// `podman stop -t 10` of a container whose main child is `sleep 100`.
 fn stop(case: &Case, options: &[&str], failures: &mut Failures) {
     let name = container_name();
@@ -569,6 +600,10 @@ fn every_check(runner: Runner) {
             terminal(&case, &mut failures);
             exit_codes(&case, &HARDENED, &mut failures);
             stop(&case, &HARDENED, &mut failures);
+            #[cfg(feature = "env")]
+            if init.is_some_and(|init| init.name == "pidone") {
+                variables(&case, &mut failures);
+            }
         }
     }
     failures.assert_none();
