@@ -86,6 +86,13 @@ fn main(
     // (catatonit #28, #33: busy unmounts under rootless podman). `/` cannot
     // go away; if even that fails, staying put is all there is to do.
     let _ = rustix::process::chdir(c"/");
+    // Likewise every descriptor above stderr: the child has its own copies,
+    // and pidone's would hold a pipe or socket open for as long as pidone
+    // runs (catatonit #12). With `-P` there is no child to pass them to, and
+    // a pause process runs for as long as its namespaces are wanted.
+    // SAFETY: pidone opened none of them and holds none: its own use of
+    // descriptors is stdin, stdout and stderr.
+    unsafe { pidone::descriptors::close_above_stderr() };
     // SAFETY: pidone links no libc, and `pidone_start` blocked every
     // signal.
     unsafe { Supervisor::new(&options, SignalSet::ALL, init.pid1) }.run(child)
