@@ -35,3 +35,37 @@ pub(crate) fn each_numbered(
     }
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::os::fd::AsRawFd;
+    use std::vec::Vec;
+
+    #[test]
+    fn lists_this_processs_descriptors_and_no_dots() {
+        let file = std::fs::File::open("/proc/self/status").expect("open");
+        let mut listed = Vec::new();
+        let mut names_match = true;
+        let all = each_numbered(c"/proc/self/fd", |_, name, fd| {
+            names_match &= name == std::format!("{fd}").as_bytes();
+            listed.push(fd);
+            Ok(true)
+        });
+        assert_eq!(all, Ok(true));
+        assert!(names_match, "{listed:?}");
+        assert!(listed.contains(&(file.as_raw_fd() as u32)), "{listed:?}");
+        assert!(listed.contains(&0) && listed.contains(&2), "{listed:?}");
+        let mut seen = 0;
+        let stopped = each_numbered(c"/proc/self/fd", |_, _, _| {
+            seen += 1;
+            Ok(false)
+        });
+        assert_eq!((stopped, seen), (Ok(false), 1));
+        assert_eq!(
+            each_numbered(c"/proc/self/no such directory", |_, _, _| Ok(true)),
+            Err(io::Errno::NOENT)
+        );
+    }
+}
