@@ -79,7 +79,8 @@ fn main(
         let child_argv = unsafe { argv.add(1 + options.program) };
         // SAFETY: as above.
         let program = unsafe { CStr::from_ptr((*child_argv).cast()) };
-        Some(init.spawn(program, child_argv, envp))
+        // The kernel's envp array, on pidone's own stack: writable.
+        Some(init.spawn(program, child_argv, envp.cast_mut()))
     };
     // The child has its working directory; pidone's own would only pin a
     // directory, and the mount it is on, for as long as pidone runs
@@ -147,7 +148,7 @@ impl Init {
     }
 
     /// Starts the program as pidone's child, or exits 125 if it cannot.
-    fn spawn(&self, program: &CStr, argv: *const *const u8, envp: *const *const u8) -> Pid {
+    fn spawn(&self, program: &CStr, argv: *const *const u8, envp: *mut *const u8) -> Pid {
         let spawn = Spawn {
             program,
             argv,
@@ -155,7 +156,9 @@ impl Init {
             mask: self.inherited_mask,
             sigchld_ignored: self.sigchld_ignored,
         };
-        // SAFETY: argv and envp come from the kernel; pidone has one thread.
+        // SAFETY: argv and envp come from the kernel, envp's array on
+        // pidone's stack, which the child alone rewrites in its own copy;
+        // pidone has one thread.
         match unsafe { spawn.spawn() } {
             Ok(child) => child,
             Err(errno) => {
