@@ -710,7 +710,8 @@ test_each_mode!(a_pipe_the_child_closes_ends_at_once);
 /// environment is pidone's, entry by entry and in order, duplicates and
 /// a second `LISTEN_PID` included. `LISTEN_PID` naming another process
 /// (4,194,304 is more than any pid can be), or not a number, and
-/// `LISTEN_PID` without `LISTEN_FDS`, are left alone.
+/// `LISTEN_PID` without `LISTEN_FDS`, are left alone. Under QEMU the kid's
+/// environment has no duplicates: QEMU drops them for its guest.
 fn listen_pid_becomes_the_childs(mode: Mode) {
     let cases: [(&[&str], bool); 5] = [
         (
@@ -762,6 +763,12 @@ fn listen_pid_becomes_the_childs(mode: Mode) {
                 .collect()
         };
         let mut expected = entries(&std::fs::read(&record).expect("read the record"));
+        if target_runner().is_some() {
+            // QEMU builds its guest's environment from a list that keeps
+            // one entry per name, the first: it drops the duplicates.
+            let mut names = std::collections::HashSet::new();
+            expected.retain(|e| names.insert(e.split(|&b| b == b'=').next().map(<[u8]>::to_vec)));
+        }
         if rewritten {
             let first = expected
                 .iter_mut()
