@@ -131,9 +131,12 @@
 // are outside its semver promise.
 #[doc(hidden)]
 pub mod cli;
+#[doc(hidden)]
+pub mod descriptors;
 mod init;
 #[doc(hidden)]
 pub mod message;
+mod procfs;
 mod reap;
 pub mod signal;
 #[doc(hidden)]

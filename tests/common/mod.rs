@@ -482,17 +482,13 @@ impl Role for Kid {
                 std::process::exit(0)
             }
             Kid::Env => {
-                let mut out = Vec::new();
-                // SAFETY: the NULL-terminated environment, read before
-                // anything changes it.
-                unsafe {
-                    let mut entry = sys::environ;
-                    while !(*entry).is_null() {
-                        out.extend_from_slice(CStr::from_ptr(*entry).to_bytes_with_nul());
-                        entry = entry.add(1);
-                    }
-                }
-                write_stdout(&out);
+                write_stdout(
+                    &environment()
+                        .iter()
+                        .flat_map(|e| e.as_bytes_with_nul())
+                        .copied()
+                        .collect::<Vec<u8>>(),
+                );
                 std::process::exit(0)
             }
             Kid::Cat => {
@@ -556,20 +552,50 @@ impl Role for Launcher {
 pub fn exec_rest_of_command_line(role_var: &str) -> ! {
     // SAFETY: before `main`, with one thread.
     unsafe { std::env::remove_var(role_var) };
+    let args = rest_of_command_line();
+    let argv = null_terminated(&args);
+    // SAFETY: a NULL-terminated array of C strings that outlive the call.
+    unsafe { libc::execv(argv[0], argv.as_ptr()) };
+    panic!("exec {:?}: {}", args[0], std::io::Error::last_os_error())
+}
+
+/// This process's command line less its first word (this test binary).
+pub fn rest_of_command_line() -> Vec<CString> {
     let cmdline = std::fs::read("/proc/self/cmdline").expect("/proc/self/cmdline");
     // Each argument ends with a NUL.
-    let args: Vec<CString> = cmdline
+    cmdline
         .strip_suffix(b"\0")
         .expect("/proc/self/cmdline ends with a NUL")
         .split(|&b| b == 0)
         .skip(1)
         .map(|arg| CString::new(arg).expect("no NUL"))
-        .collect();
-    let mut argv: Vec<*const c_char> = args.iter().map(|arg| arg.as_ptr()).collect();
-    argv.push(std::ptr::null());
-    // SAFETY: a NULL-terminated array of C strings that outlive the call.
-    unsafe { libc::execv(argv[0], argv.as_ptr()) };
-    panic!("exec {:?}: {}", args[0], std::io::Error::last_os_error())
+        .collect()
+}
+
+/// `strings` as the NULL-terminated array of pointers that `execve` takes;
+/// it points into `strings`.
+pub fn null_terminated(strings: &[CString]) -> Vec<*const c_char> {
+    strings
+        .iter()
+        .map(|s| s.as_ptr())
+        .chain([std::ptr::null()])
+        .collect()
+}
+
+/// This process's environment, entry by entry, in its order (which
+/// `std::env::vars` does not promise), duplicates included.
+pub fn environment() -> Vec<CString> {
+    let mut entries = Vec::new();
+    // SAFETY: the NULL-terminated environment, read while nothing changes
+    // it (a role before `main`, or one thread).
+    unsafe {
+        let mut entry = sys::environ;
+        while !(*entry).is_null() {
+            entries.push(CStr::from_ptr(*entry).to_owned());
+            entry = entry.add(1);
+        }
+    }
+    entries
 }
 
 /// A family of roles this test binary plays, besides running tests: when

@@ -709,6 +709,41 @@ fn empty_root() {
         "{finished}"
     );
 
+    // With no /proc to list them, pidone still closes every descriptor
+    // above stderr once the child runs (each number below RLIMIT_NOFILE),
+    // and the child has them.
+    let shell = [
+        host_tool("sh").into_os_string(),
+        "-c".into(),
+        "exec 5</dev/null 7</dev/null; exec \"$@\"".into(),
+        "sh".into(),
+    ];
+    let mut running = Pidone::new(Mode::Pid1)
+        .exec_through(shell.into_iter().chain(chroot.clone()))
+        .kid(Kid::Signals(1))
+        .spawn();
+    assert_eq!(running.line(), "ready");
+    running.wait_until_idle();
+    let pidone = running.pidone_pid();
+    let fds = |pid: i32| -> Vec<i32> {
+        let mut fds: Vec<i32> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .expect("/proc/PID/fd")
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+            .collect();
+        fds.sort();
+        fds
+    };
+    assert_eq!(fds(pidone), [0, 1, 2]);
+    let kid = children(pidone)[0].pid;
+    assert!(
+        fds(kid).contains(&5) && fds(kid).contains(&7),
+        "{:?}",
+        fds(kid)
+    );
+    running.signal(SIGTERM);
+    let finished = running.wait();
+    assert_eq!(finished.code(), 0, "{finished}");
+
     // No shell in there.
     let finished = in_root().arg("/bin/sh").run();
     assert_eq!(finished.code(), 127, "{finished}");
