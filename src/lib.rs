@@ -136,7 +136,6 @@ pub mod descriptors;
 mod init;
 #[doc(hidden)]
 pub mod message;
-mod procfs;
 mod reap;
 pub mod signal;
 #[doc(hidden)]

@@ -2,11 +2,12 @@
 //! `/proc/self/task/TID/status`: what makes a reaper on one thread of many
 //! receive its `SIGCHLD`.
 
-use crate::signal::{Signal, SignalSet};
-use crate::{procfs, strip_prefix};
+use crate::signal::{Signal, SignalSet, parse_decimal};
+use crate::strip_prefix;
 use core::ffi::CStr;
+use core::mem::MaybeUninit;
 use rustix::fd::{AsFd, BorrowedFd};
-use rustix::fs::{self, Mode, OFlags};
+use rustix::fs::{self, CWD, Mode, OFlags, RawDir};
 use rustix::io::{self, Errno};
 
 /// Whether every thread of this process blocks `signal`. A thread that does
@@ -35,7 +36,19 @@ pub(crate) fn single() -> io::Result<bool> {
 /// Calls `each` with `/proc/self/task` and each thread id in it, until it
 /// says `false` (then `Ok(false)`) or the threads are done (`Ok(true)`).
 fn each_thread(mut each: impl FnMut(BorrowedFd, &[u8]) -> io::Result<bool>) -> io::Result<bool> {
-    procfs::each_numbered(c"/proc/self/task", |task, tid, _| each(task, tid))
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let task = fs::openat(CWD, c"/proc/self/task", flags, Mode::empty())?;
+    let mut buffer = [MaybeUninit::uninit(); 1024];
+    let mut entries = RawDir::new(task.as_fd(), &mut buffer);
+    while let Some(entry) = entries.next() {
+        let entry = entry?;
+        let tid = entry.file_name().to_bytes();
+        // "." and "..": every other entry is a thread id.
+        if parse_decimal(tid, 10).is_some() && !each(task.as_fd(), tid)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The `SigBlk` line of thread `tid`'s status, under `task`.

@@ -651,8 +651,22 @@ fn fifo(dir: &TempDir) -> (PathBuf, std::fs::File) {
 
 /// pidone is started with descriptors 5 and 7 open, a file and a fifo:
 /// once its child runs it holds no descriptor above 2, while the child has
-/// every descriptor pidone was started with, each the same file.
+/// every descriptor pidone was started with, each the same file. So with
+/// `close_range`, and with the numbers one by one where a seccomp filter
+/// refuses it, as a kernel older than 5.9 does.
 fn holds_no_descriptor_above_2_once_the_child_runs(mode: Mode) {
+    for close_range_refused in [false, true] {
+        descriptors_above_2_closed(mode, close_range_refused);
+    }
+}
+test_each_mode!(holds_no_descriptor_above_2_once_the_child_runs);
+
+fn descriptors_above_2_closed(mode: Mode, close_range_refused: bool) {
+    let mode_and_refusal = format!("{mode:?}, close_range refused: {close_range_refused}");
+    let pidone = match close_range_refused {
+        false => Pidone::new(mode),
+        true => Pidone::new(mode).refusing_close_range(),
+    };
     let dir = TempDir::new();
     let (fifo, _reader) = fifo(&dir);
     let wrapper = Wrapper::Descriptors {
@@ -660,7 +674,7 @@ fn holds_no_descriptor_above_2_once_the_child_runs(mode: Mode) {
         fifo,
         listing: dir.path().join("listing"),
     };
-    let mut running = through(Pidone::new(mode), &wrapper)
+    let mut running = through(pidone, &wrapper)
         .kid(Kid::Signals(1))
         .spawn();
     assert_eq!(running.line(), "ready");
@@ -668,7 +682,7 @@ fn holds_no_descriptor_above_2_once_the_child_runs(mode: Mode) {
     let pidone = running.pidone_pid();
     let kid = match children(pidone)[..] {
         [kid] => kid.pid,
-        ref other => panic!("{mode:?}: pidone's children: {other:?}"),
+        ref other => panic!("{mode_and_refusal}: pidone's children: {other:?}"),
     };
     let Wrapper::Descriptors { listing, .. } = &wrapper else {
         unreachable!()
@@ -689,24 +703,24 @@ fn holds_no_descriptor_above_2_once_the_child_runs(mode: Mode) {
             .split(' ')
             .next()
             .is_some_and(|fd| fd.parse::<i32>().is_ok_and(|fd| fd <= 2))),
-        "{mode:?}: pidone holds {pidones:?}; it was started with {inherited:?}"
+        "{mode_and_refusal}: pidone holds {pidones:?}; it was started with {inherited:?}"
     );
     for fd in ["5 ", "7 "] {
         assert!(
             inherited.iter().any(|line| line.starts_with(fd)),
-            "{mode:?}: {inherited:?}"
+            "{mode_and_refusal}: {inherited:?}"
         );
     }
     assert_eq!(
         lines(descriptors(Some(kid))),
         inherited,
-        "{mode:?}: the child's"
+        "{mode_and_refusal}: the child's"
     );
     running.signal(SIGTERM);
     let finished = running.wait();
-    assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+    assert_eq!(finished.code(), 0, "{mode_and_refusal}\n{finished}");
 }
-test_each_mode!(holds_no_descriptor_above_2_once_the_child_runs);
+
 
 /// The case of catatonit #12: the reader of a pipe that pidone got too sees
 /// its end as soon as the child closes its own copy, not when the child

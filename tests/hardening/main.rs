@@ -709,9 +709,8 @@ fn empty_root() {
         "{finished}"
     );
 
-    // With no /proc to list them, pidone still closes every descriptor
-    // above stderr once the child runs (each number below RLIMIT_NOFILE),
-    // and the child has them.
+    // In a root with no /proc, pidone still closes every descriptor above
+    // stderr once the child runs, and the child has them.
     let shell = [
         host_tool("sh").into_os_string(),
         "-c".into(),
