@@ -2,8 +2,12 @@
 //! foreground, the signal state pidone inherited, socket activation's
 //! `LISTEN_PID`, and `execvp`'s `PATH` search, without allocating.
 
-use crate::message::{Message, errno_number, pid_number, say};
-use crate::signal::{self, Signal, SignalSet, parse_decimal};
+use crate::message::{errno_number, say};
+#[cfg(feature = "socket-activation")]
+use crate::message::{Message, pid_number};
+#[cfg(feature = "socket-activation")]
+use crate::signal::parse_decimal;
+use crate::signal::{self, Signal, SignalSet};
 use crate::{Errno, Pid, strip_prefix, sys};
 use core::ffi::CStr;
 use rustix::fd::BorrowedFd;
@@ -14,6 +18,10 @@ pub const PATH_MAX: usize = 4096;
 
 /// The search path `execvp` uses when `PATH` is unset (musl's).
 pub const DEFAULT_PATH: &CStr = c"/usr/local/bin:/bin:/usr/bin";
+
+/// Socket activation's variable, with its `=` ([`listen_pid_slot`]).
+#[cfg(feature = "socket-activation")]
+const LISTEN_PID: &[u8] = b"LISTEN_PID=";
 
 /// The exit code of a child that could not run its program, as shells give
 /// it: 127 when it was not found (`ENOENT`), 126 when it was found but could
@@ -62,7 +70,6 @@ impl Spawn<'_> {
     /// program has no libc: the child restores [`Spawn::mask`] exactly,
     /// signals 32 and 33 included.
     pub unsafe fn spawn(&self) -> Result<Pid, Errno> {
-        let parent = process::getpid();
         // SAFETY: the caller's promise.
         match unsafe { sys::fork() } {
             Ok(Some(child)) => {
@@ -73,13 +80,13 @@ impl Spawn<'_> {
                 Ok(child)
             }
             // SAFETY: the caller's promise.
-            Ok(None) => unsafe { self.become_program(parent) },
+            Ok(None) => unsafe { self.become_program() },
             Err(errno) => Err(errno),
         }
     }
 
-    /// The child of [`Spawn::spawn`], whose parent is `parent`.
-    unsafe fn become_program(&self, parent: Pid) -> ! {
+    /// The child of [`Spawn::spawn`].
+    unsafe fn become_program(&self) -> ! {
         let _ = process::setpgid(None, None);
         let me = process::getpid();
         // SAFETY: fd 0 is only borrowed; if it is not open, isatty says no.
@@ -89,14 +96,19 @@ impl Spawn<'_> {
             // background group may take the foreground.
             let _ = rustix::termios::tcsetpgrp(stdin, me);
         }
-        // "LISTEN_PID=", at most 10 digits (a pid is a positive `i32`) and
-        // the NUL: 22 bytes, which always fit in a `Message`. It lives on
-        // this stack until `execve` copies it.
+        // "LISTEN_PID=", at most 7 digits (PID_DIGITS) and the NUL, which
+        // always fit in a `Message`. It lives on this stack until `execve`
+        // copies it.
+        #[cfg(feature = "socket-activation")]
         let mut listen_pid = Message::new();
-        // SAFETY: the caller's promise on envp.
-        if let Some(slot) = unsafe { listen_pid_slot(self.envp, pid_number(parent)) } {
+        // The parent is pidone, which the sockets were passed to.
+        #[cfg(feature = "socket-activation")]
+        if let Some(parent) = process::getppid()
+            // SAFETY: the caller's promise on envp.
+            && let Some(slot) = unsafe { listen_pid_slot(self.envp, pid_number(parent)) }
+        {
             listen_pid
-                .push(b"LISTEN_PID=")
+                .push(LISTEN_PID)
                 .push_decimal(pid_number(me))
                 .push(b"\0");
             // SAFETY: `slot` is an entry of envp, whose array this process
@@ -199,13 +211,19 @@ fn join<'b>(buffer: &'b mut PathBuffer, dir: &[u8], name: &[u8]) -> Option<&'b C
 /// # Safety
 ///
 /// `envp` is NULL or a NULL-terminated array of C strings.
+#[cfg(feature = "socket-activation")]
 pub unsafe fn listen_pid_slot(envp: *const *const u8, pid: u32) -> Option<usize> {
     // SAFETY: the caller's promise.
     unsafe { find_env(envp, b"LISTEN_FDS=") }?;
     // SAFETY: the caller's promise.
-    let (slot, value) = unsafe { find_env(envp, b"LISTEN_PID=") }?;
-    (parse_decimal(value.to_bytes(), 10) == Some(pid)).then_some(slot)
+    let (slot, value) = unsafe { find_env(envp, LISTEN_PID) }?;
+    (parse_decimal(value.to_bytes(), PID_DIGITS) == Some(pid)).then_some(slot)
 }
+
+/// The most digits a pid has: Linux's `PID_MAX_LIMIT` is 2^22, 4,194,304.
+/// (More would not fit [`parse_decimal`]'s 32 bits either.)
+#[cfg(feature = "socket-activation")]
+const PID_DIGITS: usize = 7;
 
 /// The first entry of a NULL-terminated `envp` that starts with `prefix`,
 /// a name and its `=`, as `getenv(3)` finds it: its place in the array, and
@@ -354,6 +372,7 @@ mod tests {
     }
 
     /// `listen_pid_slot` of these entries, for pidone's pid 42.
+    #[cfg(feature = "socket-activation")]
     fn listen_pid_slot_of(entries: &[&CStr]) -> Option<usize> {
         let mut array: Vec<*const u8> = entries.iter().map(|e| e.as_ptr().cast()).collect();
         array.push(core::ptr::null());
@@ -361,6 +380,7 @@ mod tests {
         unsafe { listen_pid_slot(array.as_ptr(), 42) }
     }
 
+    #[cfg(feature = "socket-activation")]
     #[test]
     fn listen_pid_is_pidones_own_and_comes_with_listen_fds() {
         let fds = c"LISTEN_FDS=1";
@@ -393,6 +413,7 @@ mod tests {
             c"LISTEN_PID=42 ",
             c"LISTEN_PID=4x2",
             c"LISTEN_PID=00000000042",
+            c"LISTEN_PID=9999999999",
             c"LISTEN_PIDX=42",
         ] {
             assert_eq!(listen_pid_slot_of(&[fds, malformed]), None, "{malformed:?}");

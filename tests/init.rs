@@ -770,7 +770,8 @@ fn a_pipe_the_child_closes_ends_at_once(mode: Mode) {
 test_each_mode!(a_pipe_the_child_closes_ends_at_once);
 
 /// Socket activation: with `LISTEN_FDS` set and `LISTEN_PID` naming
-/// pidone, the child gets its own pid in `LISTEN_PID`; the rest of its
+/// pidone, the child gets its own pid in `LISTEN_PID` (with the
+/// `socket-activation` feature; without it, pidone's); the rest of its
 /// environment is pidone's, entry by entry and in order, duplicates and
 /// a second `LISTEN_PID` included. `LISTEN_PID` naming another process
 /// (4,194,304 is more than any pid can be), or not a number, and
@@ -833,7 +834,7 @@ fn listen_pid_becomes_the_childs(mode: Mode) {
             let mut names = std::collections::HashSet::new();
             expected.retain(|e| names.insert(e.split(|&b| b == b'=').next().map(<[u8]>::to_vec)));
         }
-        if rewritten {
+        if rewritten && cfg!(feature = "socket-activation") {
             let first = expected
                 .iter_mut()
                 .find(|e| e.starts_with(b"LISTEN_PID="))
