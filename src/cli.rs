@@ -14,7 +14,7 @@ use crate::strip_prefix;
 /// the options; then the features' lines, and [`EXIT_HELP`]. Every byte of
 /// it is in the binary, so it is terse; README.md says the rest.
 pub const HELP: &str = "\
-usage: pidone [-hsgvwWP] [-e CODE] [-p SIGNAL] [-r FROM:TO] [--grace SECONDS] [--] PROGRAM [ARGS...]
+usage: pidone [OPTIONS] [--] PROGRAM [ARGS...]
  -s  subreaper       -e CODE     exit 0 if the child exits with CODE
  -g  signal group    -p SIGNAL   parent-death signal
  -v  more messages   -r FROM:TO  forward FROM as TO (TO=0: drop)

@@ -131,6 +131,8 @@
 // are outside its semver promise.
 #[doc(hidden)]
 pub mod cli;
+#[doc(hidden)]
+pub mod descriptors;
 mod init;
 #[doc(hidden)]
 pub mod message;

@@ -85,13 +85,21 @@ fn main(
         let child_argv = unsafe { argv.add(1 + options.program) };
         // SAFETY: as above.
         let program = unsafe { CStr::from_ptr((*child_argv).cast()) };
-        Some(init.spawn(program, child_argv, envp))
+        // The kernel's envp array, on pidone's own stack: writable.
+        Some(init.spawn(program, child_argv, envp.cast_mut()))
     };
     // The child has its working directory; pidone's own would only pin a
     // directory, and the mount it is on, for as long as pidone runs
     // (catatonit #28, #33: busy unmounts under rootless podman). `/` cannot
     // go away; if even that fails, staying put is all there is to do.
     let _ = rustix::process::chdir(c"/");
+    // Likewise every descriptor above stderr: the child has its own copies,
+    // and pidone's would hold a pipe or socket open for as long as pidone
+    // runs (catatonit #12). With `-P` there is no child to pass them to, and
+    // a pause process runs for as long as its namespaces are wanted.
+    // SAFETY: pidone opened none of them and holds none: its own use of
+    // descriptors is stdin, stdout and stderr.
+    unsafe { pidone::descriptors::close_above_stderr() };
     // SAFETY: pidone links no libc, and `pidone_start` blocked every
     // signal.
     unsafe { Supervisor::new(&options, SignalSet::ALL, init.pid1) }.run(child)
@@ -152,7 +160,7 @@ impl Init {
     }
 
     /// Starts the program as pidone's child, or exits 125 if it cannot.
-    fn spawn(&self, program: &CStr, argv: *const *const u8, envp: *const *const u8) -> Pid {
+    fn spawn(&self, program: &CStr, argv: *const *const u8, envp: *mut *const u8) -> Pid {
         let spawn = Spawn {
             program,
             argv,
@@ -162,7 +170,9 @@ impl Init {
             #[cfg(feature = "user")]
             user: self.user,
         };
-        // SAFETY: argv and envp come from the kernel; pidone has one thread.
+        // SAFETY: argv and envp come from the kernel, envp's array on
+        // pidone's stack, which the child alone rewrites in its own copy;
+        // pidone has one thread.
         match unsafe { spawn.spawn() } {
             Ok(child) => child,
             Err(errno) => {

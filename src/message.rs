@@ -1,7 +1,7 @@
 //! Messages on stderr, built without `core::fmt` (which would cost
 //! kilobytes) and written with one `write(2)` each.
 
-use crate::Errno;
+use crate::{Errno, Pid};
 use rustix::fd::BorrowedFd;
 
 /// One message line for stderr, built without `core::fmt` and written with
@@ -94,6 +94,11 @@ impl Message {
 /// `errno`'s number, for an [`ERRNO`] placeholder.
 pub fn errno_number(errno: Errno) -> u32 {
     errno.raw_os_error().unsigned_abs()
+}
+
+/// `pid`'s number, for a [`NUMBER`] placeholder or an environment entry.
+pub fn pid_number(pid: Pid) -> u32 {
+    pid.as_raw_nonzero().get() as u32
 }
 
 /// In a [`Message::fill`] template: the user's text.

@@ -1,8 +1,12 @@
 //! Starting the child: `fork`, its own process group, the terminal's
-//! foreground, the signal state pidone inherited, and `execvp`'s `PATH`
-//! search, without allocating.
+//! foreground, the signal state pidone inherited, socket activation's
+//! `LISTEN_PID`, and `execvp`'s `PATH` search, without allocating.
 
+#[cfg(feature = "socket-activation")]
+use crate::message::{Message, pid_number};
 use crate::message::{errno_number, say};
+#[cfg(feature = "socket-activation")]
+use crate::signal::parse_decimal;
 use crate::signal::{self, Signal, SignalSet};
 use crate::{Errno, Pid, strip_prefix, sys};
 use core::ffi::CStr;
@@ -14,6 +18,10 @@ pub const PATH_MAX: usize = 4096;
 
 /// The search path `execvp` uses when `PATH` is unset (musl's).
 pub const DEFAULT_PATH: &CStr = c"/usr/local/bin:/bin:/usr/bin";
+
+/// Socket activation's variable, with its `=` ([`listen_pid_slot`]).
+#[cfg(feature = "socket-activation")]
+const LISTEN_PID: &[u8] = b"LISTEN_PID=";
 
 /// The exit code of `-u` failing: a name not found, a file unreadable,
 /// or a call refused, in pidone or in the child. Just below `env`'s 125.
@@ -39,9 +47,10 @@ pub struct Spawn<'a> {
     pub program: &'a CStr,
     /// The child's `argv`: a NULL-terminated array of C strings.
     pub argv: *const *const u8,
-    /// The child's environment: a NULL-terminated array of C strings. `PATH`
+    /// The child's environment: a NULL-terminated array of C strings, which
+    /// the child may rewrite in its own copy ([`listen_pid_slot`]). `PATH`
     /// is looked up in it.
-    pub envp: *const *const u8,
+    pub envp: *mut *const u8,
     /// The signal mask the child starts with: the one pidone inherited.
     pub mask: SignalSet,
     /// Whether `SIGCHLD` was inherited as ignored: the child gets it back.
@@ -54,18 +63,20 @@ pub struct Spawn<'a> {
 
 impl Spawn<'_> {
     /// Looks `-u`'s ids up (the `user` feature), then forks the child,
-    /// which takes them, puts itself in a process group of its own, takes the terminal's
-    /// foreground if stdin is a terminal, restores the inherited signal
-    /// state, and executes the program. If the ids cannot be looked up or
-    /// taken, pidone or the child says why on stderr and exits
-    /// [`EXIT_USER`]; if the program cannot run, the child says why and
-    /// exits 126 or 127 ([`exit_code_for`]).
+    /// which takes them, puts itself in a process group of its own, takes
+    /// the terminal's foreground if stdin is a terminal, restores the
+    /// inherited signal state, passes on socket activation's sockets
+    /// ([`listen_pid_slot`]), and executes the program. If the ids cannot
+    /// be looked up or taken, pidone or the child says why on stderr and
+    /// exits [`EXIT_USER`]; if the program cannot run, the child says why
+    /// and exits 126 or 127 ([`exit_code_for`]).
     ///
     /// Returns the child's pid, which is also its process group's id.
     ///
     /// # Safety
     ///
-    /// `argv` and `envp` are as their fields say. In a process with more
+    /// `argv` and `envp` are as their fields say, and `envp`'s array is
+    /// writable memory that nothing else uses in the child. In a process with more
     /// threads, the child only makes raw syscalls, as `fork` requires. The
     /// program has no libc: the child restores [`Spawn::mask`] exactly,
     /// signals 32 and 33 included.
@@ -95,14 +106,36 @@ impl Spawn<'_> {
         }
     }
 
+    /// The child of [`Spawn::spawn`].
     unsafe fn become_program(&self) -> ! {
         let _ = process::setpgid(None, None);
+        let me = process::getpid();
         // SAFETY: fd 0 is only borrowed; if it is not open, isatty says no.
         let stdin = unsafe { BorrowedFd::borrow_raw(0) };
         if rustix::termios::isatty(stdin) {
             // Every signal is still blocked, SIGTTOU included, so a
             // background group may take the foreground.
-            let _ = rustix::termios::tcsetpgrp(stdin, process::getpid());
+            let _ = rustix::termios::tcsetpgrp(stdin, me);
+        }
+        // "LISTEN_PID=", at most 7 digits (PID_DIGITS) and the NUL, which
+        // always fit in a `Message`. It lives on this stack until `execve`
+        // copies it.
+        #[cfg(feature = "socket-activation")]
+        let mut listen_pid = Message::new();
+        // The parent is pidone, which the sockets were passed to.
+        #[cfg(feature = "socket-activation")]
+        if let Some(parent) = process::getppid()
+            // SAFETY: the caller's promise on envp.
+            && let Some(slot) = unsafe { listen_pid_slot(self.envp, pid_number(parent)) }
+        {
+            listen_pid
+                .push(LISTEN_PID)
+                .push_decimal(pid_number(me))
+                .push(b"\0");
+            // SAFETY: `slot` is an entry of envp, whose array this process
+            // alone uses (its copy since the fork), and which the caller
+            // promised writable.
+            unsafe { *self.envp.add(slot) = listen_pid.as_bytes().as_ptr() };
         }
         if self.sigchld_ignored {
             let _ = signal::set_ignored(Signal::CHLD, true);
@@ -126,7 +159,7 @@ impl Spawn<'_> {
 /// `argv` and `envp` are NULL-terminated arrays of C strings.
 pub unsafe fn execvp(program: &CStr, argv: *const *const u8, envp: *const *const u8) -> Errno {
     // SAFETY: the caller's promise.
-    let path = unsafe { getenv(envp, b"PATH") }.unwrap_or(DEFAULT_PATH);
+    let path = unsafe { find_env(envp, b"PATH=") }.map_or(DEFAULT_PATH, |(_, path)| path);
     // SAFETY: the caller's promise.
     search(path, program, |candidate| unsafe {
         sys::execve(candidate, argv, envp)
@@ -187,21 +220,51 @@ fn join<'b>(buffer: &'b mut PathBuffer, dir: &[u8], name: &[u8]) -> Option<&'b C
     Some(unsafe { CStr::from_bytes_with_nul_unchecked(buffer) })
 }
 
-/// Looks `name` up in a NULL-terminated `envp`.
+/// Socket activation (`sd_listen_fds(3)`): the place in `envp` of the
+/// entry `LISTEN_PID=PID` when `PID` is `pid` (pidone's, which the
+/// sockets were passed to) and `LISTEN_FDS` is set too. The child then gets
+/// its own pid there; without that, `sd_listen_fds` in the child would take
+/// the sockets for another process's and ignore them (catatonit #13,
+/// cri-o #1300). Only the first `LISTEN_PID` counts, as `getenv(3)` finds it;
+/// one that names another pid, or is not a decimal number (leading zeros
+/// are read as decimal), is left alone.
 ///
 /// # Safety
 ///
 /// `envp` is NULL or a NULL-terminated array of C strings.
-pub unsafe fn getenv<'a>(envp: *const *const u8, name: &[u8]) -> Option<&'a CStr> {
+#[cfg(feature = "socket-activation")]
+pub unsafe fn listen_pid_slot(envp: *const *const u8, pid: u32) -> Option<usize> {
     // SAFETY: the caller's promise.
-    let value = unsafe { env_entries(envp) }.find_map(|entry| {
-        match strip_prefix(entry.to_bytes_with_nul(), name, false)? {
-            [b'=', value @ ..] => Some(value),
-            _ => None,
-        }
-    })?;
+    unsafe { find_env(envp, b"LISTEN_FDS=") }?;
+    // SAFETY: the caller's promise.
+    let (slot, value) = unsafe { find_env(envp, LISTEN_PID) }?;
+    (parse_decimal(value.to_bytes(), PID_DIGITS) == Some(pid)).then_some(slot)
+}
+
+/// The most digits a pid has: Linux's `PID_MAX_LIMIT` is 2^22, 4,194,304.
+/// (More would not fit [`parse_decimal`]'s 32 bits either.)
+#[cfg(feature = "socket-activation")]
+const PID_DIGITS: usize = 7;
+
+/// The first entry of a NULL-terminated `envp` that starts with `prefix`,
+/// a name and its `=`, as `getenv(3)` finds it: its place in the array, and
+/// its value. (The `=` is the caller's: one comparison less in the binary.)
+///
+/// # Safety
+///
+/// `envp` is NULL or a NULL-terminated array of C strings that outlive `'a`.
+pub unsafe fn find_env<'a>(envp: *const *const u8, prefix: &[u8]) -> Option<(usize, &'a CStr)> {
+    // SAFETY: the caller's promise.
+    let (slot, value) = unsafe { env_entries(envp) }
+        .enumerate()
+        .find_map(|(slot, entry)| {
+            Some((
+                slot,
+                strip_prefix(entry.to_bytes_with_nul(), prefix, false)?,
+            ))
+        })?;
     // SAFETY: the tail of a C string is one, NUL included.
-    Some(unsafe { CStr::from_bytes_with_nul_unchecked(value) })
+    Some((slot, unsafe { CStr::from_bytes_with_nul_unchecked(value) }))
 }
 
 /// The entries of a NULL-terminated `envp` (or `argv`), as bytes.
@@ -329,13 +392,67 @@ mod tests {
         assert_eq!(exit_code_for(Errno::NOEXEC), 126);
     }
 
-    #[test]
-    fn getenv_finds_exact_names() {
-        let entries = [c"PATHX=1".as_ptr(), c"PATH=/x".as_ptr(), core::ptr::null()];
+    /// `listen_pid_slot` of these entries, for pidone's pid 42.
+    #[cfg(feature = "socket-activation")]
+    fn listen_pid_slot_of(entries: &[&CStr]) -> Option<usize> {
+        let mut array: Vec<*const u8> = entries.iter().map(|e| e.as_ptr().cast()).collect();
+        array.push(core::ptr::null());
         // SAFETY: a NULL-terminated array of C strings.
-        let found = unsafe { getenv(entries.as_ptr().cast(), b"PATH") };
-        assert_eq!(found, Some(c"/x"));
+        unsafe { listen_pid_slot(array.as_ptr(), 42) }
+    }
+
+    #[cfg(feature = "socket-activation")]
+    #[test]
+    fn listen_pid_is_pidones_own_and_comes_with_listen_fds() {
+        let fds = c"LISTEN_FDS=1";
+        assert_eq!(
+            listen_pid_slot_of(&[c"A=1", fds, c"LISTEN_PID=42"]),
+            Some(2)
+        );
+        assert_eq!(listen_pid_slot_of(&[c"LISTEN_PID=42", c"B=", fds]), Some(0));
+        assert_eq!(listen_pid_slot_of(&[c"LISTEN_PID=0042", fds]), Some(0));
+        assert_eq!(listen_pid_slot_of(&[c"LISTEN_PID=42"]), None);
+        assert_eq!(
+            listen_pid_slot_of(&[c"LISTEN_FDSX=1", c"LISTEN_PID=42"]),
+            None
+        );
+        assert_eq!(listen_pid_slot_of(&[fds, c"LISTEN_PID=43"]), None);
+        assert_eq!(listen_pid_slot_of(&[fds]), None);
+        // The first LISTEN_PID is the one getenv finds.
+        assert_eq!(
+            listen_pid_slot_of(&[fds, c"LISTEN_PID=7", c"LISTEN_PID=42"]),
+            None
+        );
+        assert_eq!(
+            listen_pid_slot_of(&[fds, c"LISTEN_PID=42", c"LISTEN_PID=7"]),
+            Some(1)
+        );
+        for malformed in [
+            c"LISTEN_PID=",
+            c"LISTEN_PID= 42",
+            c"LISTEN_PID=+42",
+            c"LISTEN_PID=42 ",
+            c"LISTEN_PID=4x2",
+            c"LISTEN_PID=00000000042",
+            c"LISTEN_PID=9999999999",
+            c"LISTEN_PIDX=42",
+        ] {
+            assert_eq!(listen_pid_slot_of(&[fds, malformed]), None, "{malformed:?}");
+        }
+    }
+
+    #[test]
+    fn find_env_finds_exact_names() {
+        let entries = [
+            c"PATHX=1".as_ptr(),
+            c"PATH=/x".as_ptr(),
+            c"PATH=/y".as_ptr(),
+            core::ptr::null(),
+        ];
+        // SAFETY: a NULL-terminated array of C strings.
+        let found = unsafe { find_env(entries.as_ptr().cast(), b"PATH=") };
+        assert_eq!(found, Some((1, c"/x")));
         // SAFETY: as above.
-        assert_eq!(unsafe { getenv(core::ptr::null(), b"PATH") }, None);
+        assert_eq!(unsafe { find_env(core::ptr::null(), b"PATH=") }, None);
     }
 }

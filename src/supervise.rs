@@ -4,7 +4,7 @@
 //! its semver promise.
 
 use crate::cli::{Options, Switch};
-use crate::message::say;
+use crate::message::{pid_number, say};
 use crate::signal::{self, Signal, SignalSet, Target};
 use crate::{Errno, Pid, Reaped, WaitOptions, WaitTarget};
 use core::time::Duration;
@@ -108,8 +108,7 @@ impl<'a> Supervisor<'a> {
                 } else {
                     return;
                 };
-                let pid = pid.as_raw_nonzero().get() as u32;
-                say(template, b"", [pid, u32::from(code)]);
+                say(template, b"", [pid_number(pid), u32::from(code)]);
             },
         );
         // An error other than ECHILD: try again at the next SIGCHLD.

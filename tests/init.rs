@@ -6,10 +6,168 @@
 mod common;
 
 use common::*;
-use std::ffi::OsString;
-use std::path::Path;
+use std::ffi::{CString, OsString};
+use std::io::Read;
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+/// This test binary's roles, besides common's.
+type OwnRole = Wrapper;
+
+/// What pidone is executed through, in the tests of what it inherits: this
+/// test binary, which sets something up and executes the rest of its
+/// command line, pidone, which keeps its pid.
+#[derive(Clone, Debug)]
+enum Wrapper {
+    /// Opens `file` for reading as descriptor 5 and `fifo` for writing as
+    /// descriptor 7, both left open across `execve`, and writes to `listing`
+    /// every descriptor that is, as `NUMBER TARGET` lines.
+    Descriptors {
+        file: PathBuf,
+        fifo: PathBuf,
+        listing: PathBuf,
+    },
+    /// Executes with its environment and `extra` entries after it (no
+    /// commas or spaces in them), `{pid}` in them replaced by its own pid,
+    /// and writes that environment to `record`, each entry followed by a
+    /// NUL.
+    Environment { record: PathBuf, extra: Vec<String> },
+}
+
+impl Role for Wrapper {
+    const VAR: &'static str = "PIDONE_TEST_WRAPPER";
+
+    fn encode(&self) -> String {
+        match self {
+            Wrapper::Descriptors {
+                file,
+                fifo,
+                listing,
+            } => format!(
+                "descriptors {} {} {}",
+                file.display(),
+                fifo.display(),
+                listing.display()
+            ),
+            Wrapper::Environment { record, extra } => {
+                format!("environment {} {}", record.display(), extra.join(","))
+            }
+        }
+    }
+
+    fn decode(words: &RoleWords) -> Wrapper {
+        let path = |i| PathBuf::from(words.word(i));
+        match words.name() {
+            "descriptors" => Wrapper::Descriptors {
+                file: path(1),
+                fifo: path(2),
+                listing: path(3),
+            },
+            "environment" => Wrapper::Environment {
+                record: path(1),
+                extra: words
+                    .word(2)
+                    .split(',')
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            },
+            _ => words.bad(),
+        }
+    }
+
+    fn play(self) -> ! {
+        match self {
+            Wrapper::Descriptors {
+                file,
+                fifo,
+                listing,
+            } => {
+                let file = std::fs::File::open(file).expect("open the file");
+                let fifo = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(fifo)
+                    .expect("open the fifo");
+                for (opened, fd) in [(file, 5), (fifo, 7)] {
+                    // SAFETY: plain calls; dup2 leaves the copy open across
+                    // execve, and so does clearing FD_CLOEXEC when it is
+                    // the number already.
+                    unsafe {
+                        if opened.as_raw_fd() == fd {
+                            libc::fcntl(fd, libc::F_SETFD, 0);
+                            std::mem::forget(opened);
+                        } else {
+                            libc::dup2(opened.as_raw_fd(), fd);
+                        }
+                    }
+                }
+                let lines: String = descriptors(None)
+                    .iter()
+                    .map(|(fd, target)| format!("{fd} {}\n", target.display()))
+                    .collect();
+                std::fs::write(listing, lines).expect("write the listing");
+                exec_rest_of_command_line(Self::VAR)
+            }
+            Wrapper::Environment { record, extra } => {
+                // SAFETY: before `main`, with one thread.
+                unsafe { std::env::remove_var(Self::VAR) };
+                let pid = std::process::id().to_string();
+                let mut env = environment();
+                env.extend(
+                    extra
+                        .iter()
+                        .map(|e| CString::new(e.replace("{pid}", &pid)).expect("no NUL")),
+                );
+                let bytes: Vec<u8> = env
+                    .iter()
+                    .flat_map(|e| e.as_bytes_with_nul())
+                    .copied()
+                    .collect();
+                std::fs::write(record, bytes).expect("write the record");
+                let args = rest_of_command_line();
+                let (argv, envp) = (null_terminated(&args), null_terminated(&env));
+                // SAFETY: NULL-terminated arrays of C strings that outlive
+                // the call.
+                unsafe { libc::execve(argv[0], argv.as_ptr(), envp.as_ptr()) };
+                panic!("exec {:?}: {}", args[0], std::io::Error::last_os_error())
+            }
+        }
+    }
+}
+
+/// pidone, executed through `wrapper`.
+fn through(pidone: Pidone, wrapper: &Wrapper) -> Pidone {
+    pidone
+        .env(Wrapper::VAR, wrapper.encode())
+        .exec_through(test_program())
+}
+
+/// The descriptors of process `pid`, in order, with what each one is
+/// (`/proc/PID/fd/N`'s target). Of this process (`None`), those it keeps
+/// across `execve`: without `FD_CLOEXEC`, which leaves out the directory
+/// read here.
+fn descriptors(pid: Option<i32>) -> Vec<(i32, PathBuf)> {
+    let dir = match pid {
+        Some(pid) => format!("/proc/{pid}/fd"),
+        None => "/proc/self/fd".to_owned(),
+    };
+    let mut fds: Vec<(i32, PathBuf)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .filter_map(|entry| {
+            let fd: i32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            // SAFETY: a plain call, on a number that may not be open.
+            let kept = pid.is_some() || unsafe { libc::fcntl(fd, libc::F_GETFD) } == 0;
+            let target = std::fs::read_link(format!("{dir}/{fd}")).ok()?;
+            kept.then_some((fd, target))
+        })
+        .collect();
+    fds.sort();
+    fds
+}
 
 const SUBREAPER_WARNING: &str = "pidone: warning: cannot become a child subreaper, so orphans are not reaped (Invalid argument)";
 
@@ -476,6 +634,227 @@ fn working_directory_is_root_once_the_child_runs(mode: Mode) {
 }
 test_each_mode!(working_directory_is_root_once_the_child_runs);
 
+/// A fifo in `dir` whose read end is open here, not blocking: a read gives
+/// `WouldBlock` while a writer has it open, and end of file once none has.
+fn fifo(dir: &TempDir) -> (PathBuf, std::fs::File) {
+    let path = dir.path().join("fifo");
+    let name = CString::new(path.as_os_str().as_bytes()).expect("no NUL");
+    // SAFETY: a plain call.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0, "mkfifo");
+    let reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&path)
+        .expect("open the fifo's read end");
+    (path, reader)
+}
+
+/// pidone is started with descriptors 5 and 7 open, a file and a fifo:
+/// once its child runs it holds no descriptor above 2, while the child has
+/// every descriptor pidone was started with, each the same file. So with
+/// `close_range`, and with the numbers one by one where a seccomp filter
+/// refuses it, as a kernel older than 5.9 does.
+fn holds_no_descriptor_above_2_once_the_child_runs(mode: Mode) {
+    for close_range_refused in [false, true] {
+        descriptors_above_2_closed(mode, close_range_refused);
+    }
+}
+test_each_mode!(holds_no_descriptor_above_2_once_the_child_runs);
+
+fn descriptors_above_2_closed(mode: Mode, close_range_refused: bool) {
+    let mode_and_refusal = format!("{mode:?}, close_range refused: {close_range_refused}");
+    let pidone = match close_range_refused {
+        false => Pidone::new(mode),
+        true => Pidone::new(mode).refusing_close_range(),
+    };
+    let dir = TempDir::new();
+    let (fifo, _reader) = fifo(&dir);
+    let wrapper = Wrapper::Descriptors {
+        file: dir.file("file", b"five", 0o644),
+        fifo,
+        listing: dir.path().join("listing"),
+    };
+    let mut running = through(pidone, &wrapper).kid(Kid::Signals(1)).spawn();
+    assert_eq!(running.line(), "ready");
+    running.wait_until_idle();
+    let pidone = running.pidone_pid();
+    let kid = match children(pidone)[..] {
+        [kid] => kid.pid,
+        ref other => panic!("{mode_and_refusal}: pidone's children: {other:?}"),
+    };
+    let Wrapper::Descriptors { listing, .. } = &wrapper else {
+        unreachable!()
+    };
+    let inherited: Vec<String> = std::fs::read_to_string(listing)
+        .expect("read the listing")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let lines = |fds: Vec<(i32, PathBuf)>| -> Vec<String> {
+        fds.iter()
+            .map(|(fd, target)| format!("{fd} {}", target.display()))
+            .collect()
+    };
+    let pidones = lines(descriptors(Some(pidone)));
+    assert!(
+        pidones.iter().all(|line| line
+            .split(' ')
+            .next()
+            .is_some_and(|fd| fd.parse::<i32>().is_ok_and(|fd| fd <= 2))),
+        "{mode_and_refusal}: pidone holds {pidones:?}; it was started with {inherited:?}"
+    );
+    for fd in ["5 ", "7 "] {
+        assert!(
+            inherited.iter().any(|line| line.starts_with(fd)),
+            "{mode_and_refusal}: {inherited:?}"
+        );
+    }
+    assert_eq!(
+        lines(descriptors(Some(kid))),
+        inherited,
+        "{mode_and_refusal}: the child's"
+    );
+    running.signal(SIGTERM);
+    let finished = running.wait();
+    assert_eq!(finished.code(), 0, "{mode_and_refusal}\n{finished}");
+}
+
+/// The case of catatonit #12: the reader of a pipe that pidone got too sees
+/// its end as soon as the child closes its own copy, not when the child
+/// (here `sleep 100`) exits.
+fn a_pipe_the_child_closes_ends_at_once(mode: Mode) {
+    let dir = TempDir::new();
+    let (fifo, mut reader) = fifo(&dir);
+    let wrapper = Wrapper::Descriptors {
+        file: dir.file("file", b"five", 0o644),
+        fifo,
+        listing: dir.path().join("listing"),
+    };
+    let script = "exec 7>&-; echo closed; exec sleep 100";
+    let mut running = through(Pidone::new(mode), &wrapper)
+        .args([
+            "--".into(),
+            host_tool("sh").into_os_string(),
+            "-c".into(),
+            script.into(),
+        ])
+        .spawn();
+    assert_eq!(running.line(), "closed");
+    let start = Instant::now();
+    let waited = loop {
+        match reader.read(&mut [0; 16]) {
+            Ok(0) => break start.elapsed(),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(
+                    start.elapsed() < Duration::from_secs(5),
+                    "{mode:?}: no end of file 5 s after the child closed its end"
+                );
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            other => panic!("{mode:?}: read the fifo: {other:?}"),
+        }
+    };
+    report(&format!(
+        "{mode:?}: end of file {} ms after the child said it closed its end",
+        waited.as_millis()
+    ));
+    // The child still runs: the end came from pidone, not from its exit.
+    assert_eq!(children(running.pidone_pid()).len(), 1, "{mode:?}");
+    running.signal(SIGTERM);
+    let finished = running.wait();
+    assert_eq!(finished.code(), 128 + SIGTERM, "{mode:?}\n{finished}");
+}
+test_each_mode!(a_pipe_the_child_closes_ends_at_once);
+
+/// Socket activation: with `LISTEN_FDS` set and `LISTEN_PID` naming
+/// pidone, the child gets its own pid in `LISTEN_PID` (with the
+/// `socket-activation` feature; without it, pidone's); the rest of its
+/// environment is pidone's, entry by entry and in order, duplicates and
+/// a second `LISTEN_PID` included. `LISTEN_PID` naming another process
+/// (4,194,304 is more than any pid can be), or not a number, and
+/// `LISTEN_PID` without `LISTEN_FDS`, are left alone. Under QEMU the kid's
+/// environment has no duplicates: QEMU drops them for its guest.
+fn listen_pid_becomes_the_childs(mode: Mode) {
+    let cases: [(&[&str], bool); 5] = [
+        (
+            &[
+                "LISTEN_FDS=1",
+                "DUP=a",
+                "LISTEN_PID={pid}",
+                "DUP=b",
+                "LISTEN_PID={pid}",
+                "Z=",
+            ],
+            true,
+        ),
+        (&["LISTEN_PID={pid}", "LISTEN_FDS=2"], true),
+        (&["LISTEN_FDS=1", "LISTEN_PID=4194304"], false),
+        (&["LISTEN_FDS=1", "LISTEN_PID=+{pid}"], false),
+        (&["LISTEN_PID={pid}", "LISTEN_FDSX=1"], false),
+    ];
+    for (extra, rewritten) in cases {
+        let dir = TempDir::new();
+        let record = dir.path().join("environment");
+        let wrapper = Wrapper::Environment {
+            record: record.clone(),
+            extra: extra.iter().map(|e| e.to_string()).collect(),
+        };
+        let finished = through(Pidone::new(mode).env("A", "1"), &wrapper)
+            .args(["-v", "--"])
+            .kid(Kid::Env)
+            .run();
+        let what = format!("{mode:?} {extra:?}");
+        assert_eq!(finished.code(), 0, "{what}\n{finished}");
+        // `-v`: pidone: child PID, status 0.
+        let kid = finished
+            .stderr_lines()
+            .iter()
+            .find_map(|line| {
+                line.strip_prefix("pidone: child ")?
+                    .strip_suffix(", status 0")?
+                    .parse::<u32>()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("{what}: no child's pid\n{finished}"));
+        let entries = |bytes: &[u8]| -> Vec<Vec<u8>> {
+            bytes
+                .strip_suffix(b"\0")
+                .expect("NUL-terminated entries")
+                .split(|&b| b == 0)
+                .map(<[u8]>::to_vec)
+                .collect()
+        };
+        let mut expected = entries(&std::fs::read(&record).expect("read the record"));
+        if target_runner().is_some() {
+            // QEMU builds its guest's environment from a list that keeps
+            // one entry per name, the first: it drops the duplicates.
+            let mut names = std::collections::HashSet::new();
+            expected.retain(|e| names.insert(e.split(|&b| b == b'=').next().map(<[u8]>::to_vec)));
+        }
+        if rewritten && cfg!(feature = "socket-activation") {
+            let first = expected
+                .iter_mut()
+                .find(|e| e.starts_with(b"LISTEN_PID="))
+                .expect("a LISTEN_PID");
+            *first = format!("LISTEN_PID={kid}").into_bytes();
+        }
+        let got = entries(&finished.stdout);
+        let text = |entries: &[Vec<u8>]| -> Vec<String> {
+            entries
+                .iter()
+                .map(|e| String::from_utf8_lossy(e).into_owned())
+                .collect()
+        };
+        assert!(
+            got == expected,
+            "{what}:\n  got      {:?}\n  expected {:?}",
+            text(&got),
+            text(&expected)
+        );
+    }
+}
+test_each_mode!(listen_pid_becomes_the_childs);
+
 /// Runs the kid that leaves `count` orphans, and checks that pidone reaps
 /// them all while the kid runs on, and exits with the kid's status.
 fn check_orphans_reaped(pidone: Pidone, count: usize) {
@@ -754,6 +1133,61 @@ fn verbosity_from_v_and_tini_verbosity(mode: Mode) {
     }
 }
 test_each_mode!(verbosity_from_v_and_tini_verbosity);
+
+/// The `env` feature: options from PIDONE_ variables, the command line
+/// winning over them, and a bad value a usage error that names its
+/// variable.
+#[cfg(feature = "env")]
+fn options_from_pidone_variables(mode: Mode) {
+    let finished = Pidone::new(mode)
+        .env("PIDONE_SUCCESS_CODES", "4,3")
+        .env("PIDONE_VERBOSITY", "2")
+        .kid(Kid::Exit(3))
+        .run();
+    assert_eq!(finished.code(), 0, "{mode:?}\n{finished}");
+    let lines = finished.stderr_lines();
+    assert!(
+        lines.len() == 1 && is_child_status(&lines[0], 3),
+        "{mode:?}\n{finished}"
+    );
+    // `-e 5` on the command line: PIDONE_SUCCESS_CODES is not read.
+    let finished = Pidone::new(mode)
+        .env("PIDONE_SUCCESS_CODES", "3")
+        .args(["-e", "5", "--"])
+        .kid(Kid::Exit(3))
+        .run();
+    assert_eq!(finished.code(), 3, "{mode:?}\n{finished}");
+    // A leftover that ignores TERM, killed after PIDONE_GRACE's second.
+    let mut running = Pidone::new(mode)
+        .env("PIDONE_GRACE", "1")
+        .env("PIDONE_WARN_ZOMBIES", "1")
+        .kid(Kid::Leftover {
+            ignores_term: true,
+            own_group: false,
+            code: 6,
+        })
+        .spawn();
+    assert_eq!(running.line(), "ready");
+    assert_kid_status_and_leftover_killed_by(&running.wait(), SIGKILL, mode);
+    for (name, value) in [
+        ("PIDONE_GRACE", "1.5"),
+        ("PIDONE_SUBREAPER", "yes"),
+        ("PIDONE_REWRITE", "TERM:INT,HUP"),
+        ("PIDONE_VERBOSITY", "-1"),
+    ] {
+        let finished = Pidone::new(mode).env(name, value).kid(Kid::Exit(0)).run();
+        let what = format!("{mode:?} {name}={value}\n{finished}");
+        assert_eq!(finished.code(), 1, "{what}");
+        let lines = finished.stderr_lines();
+        assert!(
+            lines.len() == 2 && lines[0].starts_with(&format!("pidone: {name}: ")),
+            "{what}"
+        );
+        assert!(lines[1].starts_with("usage: pidone"), "{what}");
+    }
+}
+#[cfg(feature = "env")]
+test_each_mode!(options_from_pidone_variables);
 
 /// QEMU 7 refuses PR_SET_CHILD_SUBREAPER: a seccomp filter does the same.
 #[test]

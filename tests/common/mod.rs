@@ -488,17 +488,13 @@ impl Role for Kid {
                 std::process::exit(0)
             }
             Kid::Env => {
-                let mut out = Vec::new();
-                // SAFETY: the NULL-terminated environment, read before
-                // anything changes it.
-                unsafe {
-                    let mut entry = sys::environ;
-                    while !(*entry).is_null() {
-                        out.extend_from_slice(CStr::from_ptr(*entry).to_bytes_with_nul());
-                        entry = entry.add(1);
-                    }
-                }
-                write_stdout(&out);
+                write_stdout(
+                    &environment()
+                        .iter()
+                        .flat_map(|e| e.as_bytes_with_nul())
+                        .copied()
+                        .collect::<Vec<u8>>(),
+                );
                 std::process::exit(0)
             }
             Kid::Cat => {
@@ -584,20 +580,50 @@ impl Role for Launcher {
 pub fn exec_rest_of_command_line(role_var: &str) -> ! {
     // SAFETY: before `main`, with one thread.
     unsafe { std::env::remove_var(role_var) };
+    let args = rest_of_command_line();
+    let argv = null_terminated(&args);
+    // SAFETY: a NULL-terminated array of C strings that outlive the call.
+    unsafe { libc::execv(argv[0], argv.as_ptr()) };
+    panic!("exec {:?}: {}", args[0], std::io::Error::last_os_error())
+}
+
+/// This process's command line less its first word (this test binary).
+pub fn rest_of_command_line() -> Vec<CString> {
     let cmdline = std::fs::read("/proc/self/cmdline").expect("/proc/self/cmdline");
     // Each argument ends with a NUL.
-    let args: Vec<CString> = cmdline
+    cmdline
         .strip_suffix(b"\0")
         .expect("/proc/self/cmdline ends with a NUL")
         .split(|&b| b == 0)
         .skip(1)
         .map(|arg| CString::new(arg).expect("no NUL"))
-        .collect();
-    let mut argv: Vec<*const c_char> = args.iter().map(|arg| arg.as_ptr()).collect();
-    argv.push(std::ptr::null());
-    // SAFETY: a NULL-terminated array of C strings that outlive the call.
-    unsafe { libc::execv(argv[0], argv.as_ptr()) };
-    panic!("exec {:?}: {}", args[0], std::io::Error::last_os_error())
+        .collect()
+}
+
+/// `strings` as the NULL-terminated array of pointers that `execve` takes;
+/// it points into `strings`.
+pub fn null_terminated(strings: &[CString]) -> Vec<*const c_char> {
+    strings
+        .iter()
+        .map(|s| s.as_ptr())
+        .chain([std::ptr::null()])
+        .collect()
+}
+
+/// This process's environment, entry by entry, in its order (which
+/// `std::env::vars` does not promise), duplicates included.
+pub fn environment() -> Vec<CString> {
+    let mut entries = Vec::new();
+    // SAFETY: the NULL-terminated environment, read while nothing changes
+    // it (a role before `main`, or one thread).
+    unsafe {
+        let mut entry = sys::environ;
+        while !(*entry).is_null() {
+            entries.push(CStr::from_ptr(*entry).to_owned());
+            entry = entry.add(1);
+        }
+    }
+    entries
 }
 
 /// A family of roles this test binary plays, besides running tests: when
@@ -840,6 +866,7 @@ pub fn host_machine() -> &'static str {
 pub struct HostAbi {
     pub rt_sigtimedwait: i64,
     pub prctl: u32,
+    pub close_range: u32,
     /// `AUDIT_ARCH_*`, as seccomp filters see it.
     pub audit_arch: u32,
     /// `EM_*`, an ELF header's `e_machine`.
@@ -852,12 +879,14 @@ pub fn host_abi() -> HostAbi {
         "x86_64" => HostAbi {
             rt_sigtimedwait: 128,
             prctl: 157,
+            close_range: 436,
             audit_arch: 0xc000_003e,
             elf_machine: 62,
         },
         "aarch64" => HostAbi {
             rt_sigtimedwait: 137,
             prctl: 167,
+            close_range: 436,
             audit_arch: 0xc000_00b7,
             elf_machine: 183,
         },
@@ -916,6 +945,7 @@ pub struct Pidone {
     exec_through: Vec<OsString>,
     signal_state: Option<(u64, u64)>,
     refuse_subreaper: bool,
+    refuse_close_range: bool,
     parent_process: bool,
     tty: bool,
     binary: Option<PathBuf>,
@@ -933,6 +963,7 @@ impl Pidone {
             exec_through: Vec::new(),
             signal_state: None,
             refuse_subreaper: false,
+            refuse_close_range: false,
             parent_process: false,
             tty: false,
             binary: None,
@@ -1018,6 +1049,13 @@ impl Pidone {
         self
     }
 
+    /// pidone runs under a seccomp filter that fails `close_range` with
+    /// ENOSYS, as a kernel older than 5.9 does.
+    pub fn refusing_close_range(mut self) -> Pidone {
+        self.refuse_close_range = true;
+        self
+    }
+
     /// pidone's parent is a process of its own, which
     /// [`Running::kill_parent`] kills: `unshare` as PID 1, a shell
     /// otherwise (the test's process must live on).
@@ -1037,8 +1075,23 @@ impl Pidone {
     pub fn spawn(self) -> Running {
         let mut argv: Vec<OsString> = Vec::new();
         let mut env = self.env;
-        if self.refuse_subreaper {
-            argv.extend(refusing_subreaper_command());
+        let HostAbi {
+            prctl, close_range, ..
+        } = host_abi();
+        const PR_SET_CHILD_SUBREAPER: u32 = 36;
+        let refusals = [
+            (
+                self.refuse_subreaper,
+                (prctl, Some(PR_SET_CHILD_SUBREAPER), EINVAL),
+            ),
+            (self.refuse_close_range, (close_range, None, ENOSYS)),
+        ];
+        let refused: Vec<Refusal> = refusals
+            .into_iter()
+            .filter_map(|(wanted, refusal)| wanted.then_some(refusal))
+            .collect();
+        if !refused.is_empty() {
+            argv.extend(refusing_command(&refused));
         }
         if self.parent_process && self.mode == Mode::Subreaper {
             argv.extend([
@@ -1121,15 +1174,18 @@ impl Pidone {
     }
 }
 
-/// The command that runs its arguments under a seccomp filter failing
-/// `prctl(PR_SET_CHILD_SUBREAPER)` with EINVAL. QEMU refuses its guests
-/// seccomp (EINVAL for the prctl, ENOSYS for the syscall), and the filter
-/// must see QEMU's host syscalls anyway: so a host program installs it,
-/// Perl (part of every Debian system), from a filter built here for the
-/// host's architecture.
-fn refusing_subreaper_command() -> Vec<OsString> {
-    const PR_SET_CHILD_SUBREAPER: u32 = 36;
-    const EINVAL: u32 = 22;
+/// A syscall a seccomp filter fails: its number, the value of its first
+/// argument (any, with `None`), and the errno.
+type Refusal = (u32, Option<u32>, u32);
+const EINVAL: u32 = 22;
+const ENOSYS: u32 = 38;
+
+/// The command that runs its arguments under a seccomp filter failing each
+/// of `refused`. QEMU refuses its guests seccomp (EINVAL for the prctl,
+/// ENOSYS for the syscall), and the filter must see QEMU's host syscalls
+/// anyway: so a host program installs it, Perl (part of every Debian
+/// system), from a filter built here for the host's architecture.
+fn refusing_command(refused: &[Refusal]) -> Vec<OsString> {
     const LD_W_ABS: u16 = 0x20;
     const JEQ_K: u16 = 0x15;
     const RET_K: u16 = 0x06;
@@ -1141,16 +1197,27 @@ fn refusing_subreaper_command() -> Vec<OsString> {
         prctl: nr_prctl,
         ..
     } = host_abi();
-    let filter: [(u16, u8, u8, u32); 8] = [
+    // Each refusal: its number, or on to the next; its argument, or on to
+    // the next; its errno. Any other syscall, or arch, is allowed.
+    let mut rules: Vec<(u16, u8, u8, u32)> = Vec::new();
+    for &(nr, arg, errno) in refused {
+        match arg {
+            None => rules.extend([(LD_W_ABS, 0, 0, 0), (JEQ_K, 0, 1, nr)]),
+            Some(arg) => rules.extend([
+                (LD_W_ABS, 0, 0, 0),
+                (JEQ_K, 0, 3, nr),
+                (LD_W_ABS, 0, 0, 16),
+                (JEQ_K, 0, 1, arg),
+            ]),
+        }
+        rules.push((RET_K, 0, 0, RET_ERRNO | errno));
+    }
+    let mut filter = vec![
         (LD_W_ABS, 0, 0, 4),
-        (JEQ_K, 0, 5, audit_arch),
-        (LD_W_ABS, 0, 0, 0),
-        (JEQ_K, 0, 3, nr_prctl),
-        (LD_W_ABS, 0, 0, 16),
-        (JEQ_K, 0, 1, PR_SET_CHILD_SUBREAPER),
-        (RET_K, 0, 0, RET_ERRNO | EINVAL),
-        (RET_K, 0, 0, RET_ALLOW),
+        (JEQ_K, 0, rules.len() as u8, audit_arch),
     ];
+    filter.extend(rules);
+    filter.push((RET_K, 0, 0, RET_ALLOW));
     let hex: String = filter
         .iter()
         .flat_map(|&(code, jt, jf, k)| {

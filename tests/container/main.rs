@@ -20,7 +20,8 @@ mod common;
 
 use common::*;
 use std::io::{Read, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -341,6 +342,52 @@ fn exit_codes(case: &Case, options: &[&str], failures: &mut Failures) {
     }
 }
 
+/// pidone's options as `podman run -e` sets them (the `env` feature), the
+/// one way to reach an `--init`: each check a variable, a script, the exit
+/// code it must give, and what stderr must hold.
+#[cfg(feature = "env")]
+fn variables(case: &Case, failures: &mut Failures) {
+    let checks: [(&str, &str, i32, &str); 5] = [
+        ("PIDONE_SUCCESS_CODES=3,4", "exit 3", 0, ""),
+        ("PIDONE_VERBOSITY=2", "exit 3", 3, ", status 3"),
+        (
+            "PIDONE_WARN_ZOMBIES=1",
+            "(sleep 0.1 &); sleep 1",
+            0,
+            "pidone: reaped zombie ",
+        ),
+        (
+            "PIDONE_REWRITE=TERM:0",
+            "kill -TERM 1; sleep 1; exit 4",
+            4,
+            "",
+        ),
+        (
+            "PIDONE_GRACE=1.5",
+            "exit 0",
+            1,
+            "pidone: PIDONE_GRACE: --grace: '1.5'",
+        ),
+    ];
+    for (variable, script, want, said) in checks {
+        let options = ["--rm", "-e", variable];
+        let out = output(case.run(&options, &["sh", "-c", script]));
+        let stderr = text(&out.stderr);
+        report(&format!(
+            "container: {} -e {variable}: sh -c '{script}': exit {}",
+            case.name(),
+            code(&out)
+        ));
+        failures.check(code(&out) == want && stderr.contains(said), || {
+            format!(
+                "{} -e {variable}: sh -c '{script}' exited {}, not {want}, or its stderr lacks {said:?}: {stderr}",
+                case.name(),
+                code(&out)
+            )
+        });
+    }
+}
+
 /// `podman stop -t 10` of a container whose main child is `sleep 100`.
 fn stop(case: &Case, options: &[&str], failures: &mut Failures) {
     let name = container_name();
@@ -607,6 +654,205 @@ const HARDENED: [&str; 4] = [
     "--user=65534:65534",
 ];
 
+/// `command` with `files` as its descriptors 3, 4, ... in that order, as
+/// `--preserve-fds` and socket activation pass them.
+fn with_descriptors(command: &mut Command, files: Vec<OwnedFd>) {
+    // Copies at 10 and up first, so that no target (3 to 9) is a file not
+    // yet moved.
+    let sources: Vec<OwnedFd> = files
+        .iter()
+        .map(|file| {
+            // SAFETY: a plain call; the copy is owned below.
+            let raw = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 10) };
+            assert!(
+                raw >= 10,
+                "F_DUPFD_CLOEXEC: {}",
+                std::io::Error::last_os_error()
+            );
+            // SAFETY: a new descriptor, nobody else's.
+            unsafe { OwnedFd::from_raw_fd(raw) }
+        })
+        .collect();
+    assert!(sources.len() <= 7);
+    // SAFETY: between fork and exec, dup2 alone, which is async-signal-safe;
+    // the copy it makes is not close-on-exec.
+    unsafe {
+        command.pre_exec(move || {
+            for (target, source) in (3..).zip(&sources) {
+                if libc::dup2(source.as_raw_fd(), target) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        })
+    };
+}
+
+/// pidone with `--preserve-fds=2`: once its child runs it holds no
+/// descriptor above 2, and the child has both.
+fn descriptors_in_container(case: &Case, failures: &mut Failures) {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    let mut podman = case.run(
+        &["--rm", "--preserve-fds=2"],
+        &["sh", "-c", "ls /proc/1/fd; echo -; ls /proc/$$/fd"],
+    );
+    with_descriptors(&mut podman, vec![reader.into(), writer.into()]);
+    let out = output(podman);
+    let listed = text(&out.stdout);
+    let (pidones, childs) = listed.split_once("\n-\n").unwrap_or_default();
+    let fds = |list: &str| -> Vec<u32> { list.lines().filter_map(|fd| fd.parse().ok()).collect() };
+    let (pidones, childs) = (fds(pidones), fds(childs));
+    report(&format!(
+        "container: {}: --preserve-fds=2: PID 1 holds {pidones:?}, the child {childs:?}",
+        case.name()
+    ));
+    failures.check(
+        pidones == [0, 1, 2] && childs.contains(&3) && childs.contains(&4),
+        || {
+            format!(
+                "{}: --preserve-fds=2: PID 1 holds {pidones:?} (want 0, 1, 2), the child {childs:?} (want 3 and 4 among them); stderr: {}",
+                case.name(),
+                text(&out.stderr)
+            )
+        },
+    );
+}
+
+/// Socket activation as systemd does it: podman started with a listening
+/// socket as descriptor 3, `LISTEN_FDS=1` and `LISTEN_PID` its own pid,
+/// which passes the socket on and gives the container `LISTEN_PID=1`, its
+/// init's. pidone's child sees its own pid there instead (with the
+/// `socket-activation` feature; 1 without), and the socket. `LISTEN_PID`
+/// with no `LISTEN_FDS` is left as it is.
+fn socket_activation(case: &Case, failures: &mut Failures) {
+    let dir = TempDir::new();
+    let listener = std::os::unix::net::UnixListener::bind(dir.path().join("socket"))
+        .expect("bind a unix socket");
+    let podman = case.run(
+        &["--rm"],
+        &[
+            "sh",
+            "-c",
+            "echo $$ $LISTEN_PID $LISTEN_FDS; readlink /proc/self/fd/3",
+        ],
+    );
+    let mut activated = Command::new("sh");
+    activated
+        .args([
+            "-c",
+            r#"export LISTEN_FDS=1 LISTEN_PID=$$; exec "$@""#,
+            "sh",
+        ])
+        .arg(podman.get_program())
+        .args(podman.get_args());
+    for (name, value) in podman.get_envs() {
+        match value {
+            Some(value) => activated.env(name, value),
+            None => activated.env_remove(name),
+        };
+    }
+    with_descriptors(&mut activated, vec![listener.into()]);
+    let out = output(activated);
+    let seen = text(&out.stdout);
+    report(&format!(
+        "container: {}: socket-activated podman: child's $$ LISTEN_PID LISTEN_FDS, fd 3: {seen:?}",
+        case.name()
+    ));
+    let ok = match seen.lines().collect::<Vec<_>>()[..] {
+        [pids, fd3] => {
+            let words: Vec<&str> = pids.split(' ').collect();
+            // Without the feature, the init's pid, as tini-static gives.
+            let listen_pid = if cfg!(feature = "socket-activation") {
+                words[0]
+            } else {
+                "1"
+            };
+            words.len() == 3
+                && words[1] == listen_pid
+                && words[2] == "1"
+                && fd3.starts_with("socket:")
+        }
+        _ => false,
+    };
+    failures.check(ok, || {
+        format!(
+            "{}: socket-activated podman: the child saw {seen:?}, not its own pid in LISTEN_PID and a socket as fd 3; stderr: {}",
+            case.name(),
+            text(&out.stderr)
+        )
+    });
+    let out = output(case.run(
+        &["--rm", "--env=LISTEN_PID=1"],
+        &["sh", "-c", "echo $LISTEN_PID"],
+    ));
+    failures.check(text(&out.stdout) == "1", || {
+        format!(
+            "{}: LISTEN_PID=1 without LISTEN_FDS became {:?}; stderr: {}",
+            case.name(),
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    });
+}
+
+/// The case of catatonit #12 inside a container: a shell as the
+/// ENTRYPOINT starts a reader of a fifo, opens its write end and executes
+/// pidone, whose child closes it at once and sleeps 3 s. The reader sees
+/// its end (and says when, by the container's uptime) as soon as the child
+/// has closed its end, not when it exits. (Through `--preserve-fds`
+/// conmon holds the container's descriptors itself while the container
+/// runs, so no init can end a pipe passed that way.)
+fn pipe_end_in_container(runner: Runner, pidone: &Init, failures: &mut Failures) {
+    const UPTIME: &str = "$(cut -d' ' -f1 /proc/uptime)";
+    let script = format!(
+        "mkfifo /tmp/fifo; (cat /tmp/fifo >/dev/null; echo eof {UPTIME}) & \
+         exec /init -- sh -c 'exec 7>&-; echo closed {}; exec sleep 3' 7>/tmp/fifo",
+        UPTIME.replace('\'', "\"")
+    );
+    let case = Case {
+        runner,
+        init: None,
+        way: Way::InitPath,
+    };
+    let volume = format!("--volume={}:/init:ro", pidone.path.display());
+    let out = output(case.run(&["--rm", &volume, "--entrypoint=/bin/sh"], &["-c", &script]));
+    let seen = text(&out.stdout);
+    let at = |what: &str| -> Option<f64> {
+        seen.lines()
+            .find_map(|line| line.strip_prefix(what)?.trim().parse().ok())
+    };
+    let waited = at("eof")
+        .zip(at("closed"))
+        .map(|(eof, closed)| eof - closed);
+    report(&format!(
+        "container: {} pidone: a fifo the child closes at once ends {waited:?} s later (it then sleeps 3 s)",
+        runner.name()
+    ));
+    failures.check(waited.is_some_and(|waited| waited < 1.5), || {
+        format!(
+            "{} pidone: the fifo's end came {waited:?} s after the child closed it, not at once; stdout {seen:?}, stderr: {}",
+            runner.name(),
+            text(&out.stderr)
+        )
+    });
+}
+
+/// What pidone does and the other inits do not, checked in the real
+/// runtime for pidone alone: its descriptors, the end of a pipe, and
+/// socket activation's `LISTEN_PID`.
+fn pidone_only_checks(runner: Runner, pidone: &Init, failures: &mut Failures) {
+    for way in WAYS {
+        let case = Case {
+            runner,
+            init: Some(pidone),
+            way,
+        };
+        descriptors_in_container(&case, failures);
+        socket_activation(&case, failures);
+    }
+    pipe_end_in_container(runner, pidone, failures);
+}
+
 fn every_check(runner: Runner) {
     assert!(
         !emulated(),
@@ -633,12 +879,17 @@ fn every_check(runner: Runner) {
             terminal(&case, &mut failures);
             exit_codes(&case, &HARDENED, &mut failures);
             stop(&case, &HARDENED, &mut failures);
+            #[cfg(feature = "env")]
+            if init.is_some_and(|init| init.name == "pidone") {
+                variables(&case, &mut failures);
+            }
         }
     }
+    let pidone = inits.iter().find(|init| init.name == "pidone");
+    let pidone = pidone.expect("pidone");
+    pidone_only_checks(runner, pidone, &mut failures);
     #[cfg(feature = "user")]
-    if let Some(pidone) = inits.iter().find(|init| init.name == "pidone") {
-        user_ids(runner, pidone, &mut failures);
-    }
+    user_ids(runner, pidone, &mut failures);
     failures.assert_none();
 }
 

@@ -672,15 +672,20 @@ fn empty_root_dir() -> TempDir {
     root
 }
 
+/// `chroot ROOT`: runs the rest of its command line in `root`.
+fn chroot(root: &TempDir) -> [OsString; 2] {
+    [host_tool("chroot").into(), root.path().into()]
+}
+
 /// pidone as PID 1 in `root`: `unshare --pid --fork --mount-proc chroot
 /// ROOT [runner] pidone ...` (the new /proc is outside the root).
 fn in_root(root: &TempDir) -> Pidone {
-    let chroot: [OsString; 2] = [host_tool("chroot").into(), root.path().into()];
-    Pidone::new(Mode::Pid1).exec_through(chroot)
+    Pidone::new(Mode::Pid1).exec_through(chroot(root))
 }
 
-/// pidone as PID 1 of an [`empty_root_dir`], the `FROM scratch` case: the exit
-/// status, signal forwarding and orphan reaping work there as anywhere.
+/// pidone as PID 1 of an [`empty_root_dir`], the `FROM scratch` case: the
+/// exit status, signal forwarding, orphan reaping and closing descriptors
+/// work there as anywhere.
 #[test]
 fn empty_root() {
     let root = empty_root_dir();
@@ -718,6 +723,40 @@ fn empty_root() {
         (100, 100),
         "{finished}"
     );
+
+    // In a root with no /proc, pidone still closes every descriptor above
+    // stderr once the child runs, and the child has them.
+    let shell = [
+        host_tool("sh").into_os_string(),
+        "-c".into(),
+        "exec 5</dev/null 7</dev/null; exec \"$@\"".into(),
+        "sh".into(),
+    ];
+    let mut running = Pidone::new(Mode::Pid1)
+        .exec_through(shell.into_iter().chain(chroot(&root)))
+        .kid(Kid::Signals(1))
+        .spawn();
+    assert_eq!(running.line(), "ready");
+    running.wait_until_idle();
+    let pidone = running.pidone_pid();
+    let fds = |pid: i32| -> Vec<i32> {
+        let mut fds: Vec<i32> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .expect("/proc/PID/fd")
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+            .collect();
+        fds.sort();
+        fds
+    };
+    assert_eq!(fds(pidone), [0, 1, 2]);
+    let kid = children(pidone)[0].pid;
+    assert!(
+        fds(kid).contains(&5) && fds(kid).contains(&7),
+        "{:?}",
+        fds(kid)
+    );
+    running.signal(SIGTERM);
+    let finished = running.wait();
+    assert_eq!(finished.code(), 0, "{finished}");
 
     // No shell in there.
     let finished = in_root().arg("/bin/sh").run();
