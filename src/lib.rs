@@ -125,10 +125,10 @@
 #![warn(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-// The `pidone` binary's own parts: its command line, its messages, how
-// it starts its program and whom as. They are public only because the binary is a crate
-// of its own; they are not the library's API, are left out of its docs, and
-// are outside its semver promise.
+// The `pidone` binary's own parts: its command line, its messages, how it
+// starts its program and as whom. They are public only because the binary
+// is a crate of its own; they are not the library's API, are left out of
+// its docs, and are outside its semver promise.
 #[doc(hidden)]
 pub mod cli;
 #[doc(hidden)]
