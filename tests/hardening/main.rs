@@ -330,10 +330,10 @@ test_each_mode!(signal_storm);
 /// 125 at once.
 fn failed_fork_is_125(mode: Mode) {
     let program = host_tool("true");
-    // A user of this test's own, rather than `nobody`: no process outside
-    // it can come or go and move the count (two of these tests at once
-    // would, through `nobody`).
-    let id = 2_000_000_000 + std::process::id();
+    // A user of this test's own, and of this mode's, rather than `nobody`:
+    // no process outside it can come or go and move the count (the two
+    // modes' runs, which libtest runs at once, would, through one user).
+    let id = 2_000_000_000 + 2 * std::process::id() + u32::from(mode == Mode::Pid1);
     // What QEMU starts before its guest runs: one thread (call_rcu's).
     let room = u64::from(emulated());
     // A copy that user can reach: the build may lie where only root can.
