@@ -24,6 +24,14 @@ use rustix::process::{Resource, getrlimit};
 /// again: no `OwnedFd`, `BorrowedFd` or raw number of one is left, since
 /// its number, once closed, may be given to another file.
 pub unsafe fn close_above_stderr() {
+    // An architecture with no `close_range` below goes by the numbers.
+    #[cfg(any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_arch = "riscv64",
+        target_arch = "arm",
+        target_arch = "x86"
+    ))]
     // SAFETY: the caller's promise.
     if unsafe { close_range::close_range(3, u32::MAX, 0) } == 0 {
         return;
@@ -42,7 +50,8 @@ pub unsafe fn close_above_stderr() {
 /// syscall instruction per architecture, in a function of its own so that
 /// the registers are the C ABI's, with no constraint for the compiler to
 /// work around (r7 on Thumb, ebx on x86). Returns what the kernel does: 0,
-/// or an errno negated. The syscall number is linux-raw-sys's.
+/// or an errno negated. The syscall number is linux-raw-sys's. A new
+/// architecture works without one, slower ([`close_above_stderr`]).
 mod close_range {
     use linux_raw_sys::general::__NR_close_range;
 

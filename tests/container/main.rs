@@ -237,6 +237,16 @@ impl Case<'_> {
 
     /// `podman run OPTIONS... [init options] IMAGE [--] COMMAND...`.
     fn run(&self, options: &[&str], command: &[&str]) -> Command {
+        self.run_with(options, &[], command)
+    }
+
+    /// [`Case::run`], with `init_args` for the init before the `--` that
+    /// ends them: only an ENTRYPOINT can be given any.
+    fn run_with(&self, options: &[&str], init_args: &[&str], command: &[&str]) -> Command {
+        assert!(
+            init_args.is_empty() || (self.init.is_some() && matches!(self.way, Way::Entrypoint)),
+            "only an init as the ENTRYPOINT takes arguments"
+        );
         let mut podman = self.runner.podman();
         podman.arg("run").args(options);
         if let Some(init) = self.init {
@@ -250,7 +260,7 @@ impl Case<'_> {
         }
         podman.arg(IMAGE);
         if let (Some(_), Way::Entrypoint) = (self.init, self.way) {
-            podman.arg("--");
+            podman.args(init_args).arg("--");
         }
         podman.args(command);
         podman
@@ -837,9 +847,97 @@ fn pipe_end_in_container(runner: Runner, pidone: &Init, failures: &mut Failures)
     });
 }
 
+/// Once its child runs, pidone's working directory is `/`, so that it pins
+/// no directory and no mount (catatonit #28, #33), while the child keeps
+/// the container's (`--workdir`).
+fn working_directory(case: &Case, failures: &mut Failures) {
+    let out = output(case.run(
+        &["--rm", "--workdir=/tmp"],
+        &["sh", "-c", "readlink /proc/1/cwd; pwd"],
+    ));
+    let seen = text(&out.stdout);
+    report(&format!(
+        "container: {}: --workdir=/tmp: PID 1's cwd, the child's: {seen:?}",
+        case.name()
+    ));
+    failures.check(seen == "/\n/tmp", || {
+        format!(
+            "{}: --workdir=/tmp: PID 1's working directory and the child's were {seen:?}, not / and /tmp; stderr: {}",
+            case.name(),
+            text(&out.stderr)
+        )
+    });
+}
+
+/// `-W`, given to pidone as the ENTRYPOINT: the container lives until what
+/// the main child left behind has exited, and exits with the main child's
+/// code; without `-W`, at once, and the leftover is killed with the
+/// namespace. With `--grace 1`, `podman stop` ends a leftover that ignores
+/// TERM a second after the TERM, well before podman's own 10 s.
+fn wait_all(runner: Runner, pidone: &Init, failures: &mut Failures) {
+    let case = Case {
+        runner,
+        init: Some(pidone),
+        way: Way::Entrypoint,
+    };
+    let script = "(sleep 2; echo late) & exit 3";
+    for (init_args, late) in [(&["-W"][..], true), (&[][..], false)] {
+        let out = output(case.run_with(&["--rm"], init_args, &["sh", "-c", script]));
+        let seen = text(&out.stdout);
+        report(&format!(
+            "container: {} {init_args:?}: sh -c '{script}': exit {}, stdout {seen:?}",
+            case.name(),
+            code(&out)
+        ));
+        failures.check(code(&out) == 3 && (seen == "late") == late, || {
+            format!(
+                "{} {init_args:?}: sh -c '{script}' exited {} with stdout {seen:?}: the leftover {} have finished",
+                case.name(),
+                code(&out),
+                if late { "should" } else { "should not" }
+            )
+        });
+    }
+    let name = container_name();
+    let leftover = "(trap '' TERM; exec sleep 60) & exit 3";
+    let started = output(case.run_with(
+        &["--detach", &format!("--name={name}")],
+        &["-W", "--grace", "1"],
+        &["sh", "-c", leftover],
+    ));
+    // Once the main child has exited and pidone waits for the leftover.
+    std::thread::sleep(Duration::from_secs(1));
+    let mut podman_stop = case.runner.podman();
+    podman_stop.args(["stop", &format!("--time={STOP_GRACE_SECONDS}"), &name]);
+    let start = Instant::now();
+    let stopped = output(podman_stop);
+    let took = start.elapsed();
+    let mut inspect = case.runner.podman();
+    inspect.args(["inspect", "--format={{.State.ExitCode}}", &name]);
+    let exit = text(&output(inspect).stdout);
+    let mut remove = case.runner.podman();
+    remove.args(["rm", "--force", &name]);
+    output(remove);
+    report(&format!(
+        "container: {} -W --grace 1: podman stop took {:.2} s, exit {exit}",
+        case.name(),
+        took.as_secs_f64()
+    ));
+    failures.check(
+        code(&started) == 0 && code(&stopped) == 0 && took < STOP_MOST && exit == "3",
+        || {
+            format!(
+                "{} -W --grace 1: podman stop took {took:?} (most {STOP_MOST:?}), the container exited {exit:?}, not 3; stderr: {}",
+                case.name(),
+                text(&started.stderr)
+            )
+        },
+    );
+}
+
 /// What pidone does and the other inits do not, checked in the real
-/// runtime for pidone alone: its descriptors, the end of a pipe, and
-/// socket activation's `LISTEN_PID`.
+/// runtime for pidone alone: its descriptors, the end of a pipe, socket
+/// activation's `LISTEN_PID`, its working directory, and `-W`.
 fn pidone_only_checks(runner: Runner, pidone: &Init, failures: &mut Failures) {
     for way in WAYS {
         let case = Case {
@@ -849,8 +947,10 @@ fn pidone_only_checks(runner: Runner, pidone: &Init, failures: &mut Failures) {
         };
         descriptors_in_container(&case, failures);
         socket_activation(&case, failures);
+        working_directory(&case, failures);
     }
     pipe_end_in_container(runner, pidone, failures);
+    wait_all(runner, pidone, failures);
 }
 
 fn every_check(runner: Runner) {
