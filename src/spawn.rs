@@ -48,8 +48,8 @@ pub struct Spawn<'a> {
     /// The child's `argv`: a NULL-terminated array of C strings.
     pub argv: *const *const u8,
     /// The child's environment: a NULL-terminated array of C strings, which
-    /// the child may rewrite in its own copy ([`listen_pid_slot`]). `PATH`
-    /// is looked up in it.
+    /// the child may rewrite in its own copy (`listen_pid_slot`, with the
+    /// `socket-activation` feature). `PATH` is looked up in it.
     pub envp: *mut *const u8,
     /// The signal mask the child starts with: the one pidone inherited.
     pub mask: SignalSet,
@@ -66,20 +66,21 @@ impl Spawn<'_> {
     /// which takes them, puts itself in a process group of its own, takes
     /// the terminal's foreground if stdin is a terminal, restores the
     /// inherited signal state, passes on socket activation's sockets
-    /// ([`listen_pid_slot`]), and executes the program. If the ids cannot
-    /// be looked up or taken, pidone or the child says why on stderr and
-    /// exits [`EXIT_USER`]; if the program cannot run, the child says why
-    /// and exits 126 or 127 ([`exit_code_for`]).
+    /// (`listen_pid_slot`, with the `socket-activation` feature), and
+    /// executes the program. If the ids cannot be looked up or taken,
+    /// pidone or the child says why on stderr and exits [`EXIT_USER`]; if
+    /// the program cannot run, the child says why and exits 126 or 127
+    /// ([`exit_code_for`]).
     ///
     /// Returns the child's pid, which is also its process group's id.
     ///
     /// # Safety
     ///
     /// `argv` and `envp` are as their fields say, and `envp`'s array is
-    /// writable memory that nothing else uses in the child. In a process with more
-    /// threads, the child only makes raw syscalls, as `fork` requires. The
-    /// program has no libc: the child restores [`Spawn::mask`] exactly,
-    /// signals 32 and 33 included.
+    /// writable memory that nothing else uses in the child. In a process
+    /// with more threads, the child only makes raw syscalls, as `fork`
+    /// requires. The program has no libc: the child restores
+    /// [`Spawn::mask`] exactly, signals 32 and 33 included.
     pub unsafe fn spawn(&self) -> Result<Pid, Errno> {
         // Before the fork, so that a name not found starts nothing.
         #[cfg(feature = "user")]
