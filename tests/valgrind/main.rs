@@ -54,6 +54,11 @@ fn under_valgrind(valgrind: PathBuf, mode: Mode, program: &[&str]) -> Pidone {
         .exec_through([
             valgrind.into_os_string(),
             "-q".into(),
+            // No gdbserver, and so none of its FIFOs in /tmp, which valgrind
+            // names by its pid: as PID 1 of namespaces of their own, two of
+            // these runs at once would share the names, and one would
+            // remove the other's ("could not unlink ...-1-by-...").
+            "--vgdb=no".into(),
             "--leak-check=full".into(),
             format!("--error-exitcode={MEMCHECK_ERRORS}").into(),
         ])
