@@ -398,6 +398,23 @@ fn variables(case: &Case, failures: &mut Failures) {
     }
 }
 
+/// `podman stop -t 10` of the container `name`, then its exit code, and
+/// its removal: podman stop's output, how long it took, and the code.
+fn stop_and_remove(runner: Runner, name: &str) -> (Output, Duration, String) {
+    let mut podman_stop = runner.podman();
+    podman_stop.args(["stop", &format!("--time={STOP_GRACE_SECONDS}"), name]);
+    let start = Instant::now();
+    let stopped = output(podman_stop);
+    let took = start.elapsed();
+    let mut inspect = runner.podman();
+    inspect.args(["inspect", "--format={{.State.ExitCode}}", name]);
+    let exit = text(&output(inspect).stdout);
+    let mut remove = runner.podman();
+    remove.args(["rm", "--force", name]);
+    output(remove);
+    (stopped, took, exit)
+}
+
 /// `podman stop -t 10` of a container whose main child is `sleep 100`.
 fn stop(case: &Case, options: &[&str], failures: &mut Failures) {
     let name = container_name();
@@ -419,17 +436,7 @@ fn stop(case: &Case, options: &[&str], failures: &mut Failures) {
         });
         return;
     }
-    let mut podman_stop = case.runner.podman();
-    podman_stop.args(["stop", &format!("--time={STOP_GRACE_SECONDS}"), &name]);
-    let start = Instant::now();
-    let stopped = output(podman_stop);
-    let took = start.elapsed();
-    let mut inspect = case.runner.podman();
-    inspect.args(["inspect", "--format={{.State.ExitCode}}", &name]);
-    let exit = text(&output(inspect).stdout);
-    let mut remove = case.runner.podman();
-    remove.args(["rm", "--force", &name]);
-    output(remove);
+    let (stopped, took, exit) = stop_and_remove(case.runner, &name);
     report(&format!(
         "container: {} {options:?}: podman stop took {:.2} s, exit {exit}",
         case.name(),
@@ -907,17 +914,7 @@ fn wait_all(runner: Runner, pidone: &Init, failures: &mut Failures) {
     ));
     // Once the main child has exited and pidone waits for the leftover.
     std::thread::sleep(Duration::from_secs(1));
-    let mut podman_stop = case.runner.podman();
-    podman_stop.args(["stop", &format!("--time={STOP_GRACE_SECONDS}"), &name]);
-    let start = Instant::now();
-    let stopped = output(podman_stop);
-    let took = start.elapsed();
-    let mut inspect = case.runner.podman();
-    inspect.args(["inspect", "--format={{.State.ExitCode}}", &name]);
-    let exit = text(&output(inspect).stdout);
-    let mut remove = case.runner.podman();
-    remove.args(["rm", "--force", &name]);
-    output(remove);
+    let (stopped, took, exit) = stop_and_remove(case.runner, &name);
     report(&format!(
         "container: {} -W --grace 1: podman stop took {:.2} s, exit {exit}",
         case.name(),
