@@ -494,6 +494,11 @@ const fn given_value(option: Valued) -> u16 {
     1 << (8 + option as u16)
 }
 
+/// A `PIDONE_VERBOSITY` entry's bit among what [`parse`] was given, between
+/// [`Switch`]'s and [`given_value`]'s: `-v` never sets it.
+#[cfg(feature = "env")]
+const GIVEN_VERBOSITY: u16 = 1 << 7;
+
 /// Applies one environment entry if it is one of tini's variables: set at
 /// all, a switch is on; the verbosity is read as `atoi` reads it. Neither
 /// undoes an option: a switch only turns on, and `-v` counts up from the
@@ -592,7 +597,7 @@ fn read_variable<'a>(
     };
     let bit = match kind {
         Kind::Switch(switch) => switch as u16,
-        Kind::Verbosity => 1 << 7,
+        Kind::Verbosity => GIVEN_VERBOSITY,
         Kind::Valued(option) => given_value(option),
     };
     if *given & bit != 0 {
